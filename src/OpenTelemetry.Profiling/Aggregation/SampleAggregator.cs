@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using OpenTelemetry.Profiling.Model;
+
+namespace OpenTelemetry.Profiling.Aggregation;
+
+/// <summary>
+/// Accumulates one profile type's samples for one export interval, keyed by raw stack, thread, span and
+/// endpoint. Only the consumer thread writes; everything is reused after <see cref="Clear"/>, so in steady
+/// state adding a sample allocates nothing. Symbol resolution happens later, once per distinct address.
+/// </summary>
+internal sealed class SampleAggregator
+{
+    private readonly Dictionary<SampleKey, long> values = [];
+    private readonly List<LinkRecord> links = [default];
+    private readonly Dictionary<LinkRecord, int> linkIds = new() { [default] = 0 };
+    private readonly List<string> endpoints = [string.Empty];
+    private readonly Dictionary<string, int> endpointIds = new(StringComparer.Ordinal) { [string.Empty] = 0 };
+    private readonly Dictionary<Activity, (int LinkId, int EndpointId)> spans = new(ReferenceEqualityComparer.Instance);
+
+    public SampleAggregator(int maxStacks)
+    {
+        this.Stacks = new StackInterner(maxStacks);
+    }
+
+    public StackInterner Stacks { get; }
+
+    public IReadOnlyDictionary<SampleKey, long> Values => this.values;
+
+    public IReadOnlyList<LinkRecord> Links => this.links;
+
+    public IReadOnlyList<string> Endpoints => this.endpoints;
+
+    /// <summary>Gets the number of samples added (each may carry a value other than 1).</summary>
+    public long SampleCount { get; private set; }
+
+    /// <summary>Gets the number of samples refused because the interval's stack table was full.</summary>
+    public long DroppedSamples { get; private set; }
+
+    public bool Add(int threadId, ReadOnlySpan<ulong> stack, Activity? span, long value)
+    {
+        int stackId = this.Stacks.Intern(stack);
+        if (stackId < 0)
+        {
+            this.DroppedSamples++;
+            return false;
+        }
+
+        (int linkId, int endpointId) = span is null ? (0, 0) : this.Span(span);
+        var key = new SampleKey(stackId, threadId, linkId, endpointId);
+        ref long slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(this.values, key, out _);
+        slot += value;
+        this.SampleCount++;
+        return true;
+    }
+
+    public void Clear()
+    {
+        this.Stacks.Clear();
+        this.values.Clear();
+        this.links.RemoveRange(1, this.links.Count - 1);
+        this.linkIds.Clear();
+        this.linkIds[default] = 0;
+        this.endpoints.RemoveRange(1, this.endpoints.Count - 1);
+        this.endpointIds.Clear();
+        this.endpointIds[string.Empty] = 0;
+        this.spans.Clear();
+        this.SampleCount = 0;
+        this.DroppedSamples = 0;
+    }
+
+    private (int LinkId, int EndpointId) Span(Activity span)
+    {
+        if (this.spans.TryGetValue(span, out var ids))
+        {
+            return ids;
+        }
+
+        var link = LinkRecord.FromIds(span.TraceId, span.SpanId);
+        if (!this.linkIds.TryGetValue(link, out int linkId))
+        {
+            linkId = this.links.Count;
+            this.links.Add(link);
+            this.linkIds.Add(link, linkId);
+        }
+
+        string endpoint = LocalRootName(span);
+        if (!this.endpointIds.TryGetValue(endpoint, out int endpointId))
+        {
+            endpointId = this.endpoints.Count;
+            this.endpoints.Add(endpoint);
+            this.endpointIds.Add(endpoint, endpointId);
+        }
+
+        ids = (linkId, endpointId);
+        this.spans.Add(span, ids);
+        return ids;
+    }
+
+    /// <summary>The display name of the outermost in-process span: for ASP.NET Core, the server span ("GET /api/check").</summary>
+    private static string LocalRootName(Activity span)
+    {
+        var root = span;
+        while (root.Parent is { } parent)
+        {
+            root = parent;
+        }
+
+        return root.DisplayName ?? string.Empty;
+    }
+}

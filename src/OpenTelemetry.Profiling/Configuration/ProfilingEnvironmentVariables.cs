@@ -1,0 +1,12 @@
+namespace OpenTelemetry.Profiling.Configuration;
+
+/// <summary>
+/// Environment variables of the profiler itself. The OTLP exporter's variables
+/// (<c>OTEL_EXPORTER_OTLP_*</c>, per https://opentelemetry.io/docs/specs/otel/protocol/exporter/) live with the exporter.
+/// </summary>
+internal static class ProfilingEnvironmentVariables
+{
+    public const string Enabled = "OTEL_DOTNET_PROFILING_ENABLED";
+    public const string ExportInterval = "OTEL_DOTNET_PROFILING_EXPORT_INTERVAL";
+    public const string MaxStacks = "OTEL_DOTNET_PROFILING_MAX_STACKS";
+}

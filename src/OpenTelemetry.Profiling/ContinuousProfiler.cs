@@ -1,0 +1,267 @@
+using System.Diagnostics;
+using Microsoft.Diagnostics.NETCore.Client;
+using OpenTelemetry.Profiling.Aggregation;
+using OpenTelemetry.Profiling.Correlation;
+using OpenTelemetry.Profiling.Diagnostics;
+using OpenTelemetry.Profiling.Export;
+using OpenTelemetry.Profiling.Model;
+using OpenTelemetry.Profiling.Sampling;
+using OpenTelemetry.Profiling.Symbols;
+using OpenTelemetry.Resources;
+
+namespace OpenTelemetry.Profiling;
+
+/// <summary>
+/// The running profiler: EventPipe sessions and their readers, the span tracker, per-interval aggregation and
+/// the export thread. Started once; disposing it stops sampling, exports the last partial interval and shuts
+/// the exporters down, all within a bounded time. Nothing here throws into the application.
+/// </summary>
+internal sealed class ContinuousProfiler : IDisposable
+{
+    private const string RuntimeProvider = "Microsoft-Windows-DotNETRuntime";
+    private const string SampleProfilerProvider = "Microsoft-DotNETCore-SampleProfiler";
+    private const long LoaderKeyword = 0x8;
+    private const long JitKeyword = 0x10;
+    private const long CompilationDiagnosticKeyword = 0x2000000000; // R2RGetEntryPoint
+    private const long RundownKeywords = 0x80020139; // loader, JIT, ReadyToRun ("NGen") methods, end enumeration
+
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(3);
+
+    private readonly ProfilingOptions options;
+    private readonly IReadOnlyList<ProfileExporter> exporters;
+    private readonly Func<Resource> resource;
+    private readonly MethodMap methods = new();
+    private readonly CpuSampleCollector cpu;
+    private readonly ProfileAssembler assembler;
+    private readonly ManualResetEventSlim stopRequested = new(false);
+    private readonly Lock exportGate = new();
+    private EventPipeSessionRunner? methodRunner;
+    private EventPipeSessionRunner? samplerRunner;
+    private Thread? exportThread;
+    private Thread? rundownThread;
+    private DateTimeOffset intervalStart;
+    private long batchesExported;
+    private int state; // 0 new, 1 running, 2 stopped
+
+    public ContinuousProfiler(ProfilingOptions options, IReadOnlyList<ProfileExporter> exporters, Func<Resource> resource)
+    {
+        this.options = options;
+        this.exporters = exporters;
+        this.resource = resource;
+        this.cpu = new CpuSampleCollector(options.MaxStacksPerInterval);
+        this.assembler = new ProfileAssembler(this.methods, ThreadNames.Get);
+    }
+
+    public bool IsRunning => Volatile.Read(ref this.state) == 1;
+
+    /// <summary>Gets the share of sampled frames that were named in the last interval (1 when none was sampled).</summary>
+    public double LastNamedShare { get; private set; } = 1;
+
+    internal MethodMap Methods => this.methods;
+
+    /// <summary>Starts sampling. Returns false, after one diagnostic, when EventPipe is not available.</summary>
+    public bool Start()
+    {
+        if (Interlocked.CompareExchange(ref this.state, 1, 0) != 0)
+        {
+            return this.IsRunning;
+        }
+
+        SpanTracker.Start();
+        try
+        {
+            var methodHandler = new MethodEventHandler(this.methods);
+
+            // Methods compiled from now on; then a rundown names those that already exist; then samples.
+            this.methodRunner = EventPipeSessionRunner.Start(
+                "Methods",
+                [new EventPipeProvider(RuntimeProvider, System.Diagnostics.Tracing.EventLevel.Verbose, LoaderKeyword | JitKeyword | CompilationDiagnosticKeyword)],
+                rundownKeyword: 0,
+                requestStackwalk: false,
+                bufferSizeMB: 16,
+                methodHandler,
+                this.cpu.ExcludeThread);
+            this.rundownThread = new Thread(() => this.RunRundown(methodHandler)) { IsBackground = true, Name = "OpenTelemetry.Profiling.Rundown" };
+            this.rundownThread.Start();
+            this.samplerRunner = this.StartSampler();
+        }
+        catch (Exception ex)
+        {
+            ProfilingEventSource.Log.ProfilerUnavailable(ex);
+            this.StopSessions();
+            SpanTracker.Stop();
+            Volatile.Write(ref this.state, 2);
+            return false;
+        }
+
+        this.intervalStart = DateTimeOffset.UtcNow;
+        this.exportThread = new Thread(this.ExportLoop) { IsBackground = true, Name = "OpenTelemetry.Profiling.Export" };
+        this.exportThread.Start();
+        ProfilingEventSource.Log.ProfilerStarted((int)this.options.ExportInterval.TotalMilliseconds);
+        return true;
+    }
+
+    /// <summary>Ends the current interval now and returns its batch without exporting it (tests, tools).</summary>
+    internal ProfileBatch CollectInterval()
+    {
+        lock (this.exportGate)
+        {
+            return this.EndInterval();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref this.state, 2) != 1)
+        {
+            return;
+        }
+
+        this.stopRequested.Set();
+        this.exportThread?.Join(this.options.ExportInterval + DrainTimeout);
+
+        // Samples still in the runtime's buffers reach the collector while the session stops; method events
+        // that name them arrive when the method session stops. Only then is the last interval complete.
+        this.StopSessions();
+        try
+        {
+            lock (this.exportGate)
+            {
+                this.Export(this.EndInterval());
+            }
+        }
+        catch (Exception ex)
+        {
+            ProfilingEventSource.Log.ConsumerFailed("Final export", ex);
+        }
+
+        foreach (var exporter in this.exporters)
+        {
+            try
+            {
+                if (!exporter.Shutdown(DrainTimeout))
+                {
+                    ProfilingEventSource.Log.ShutdownTimedOut((int)DrainTimeout.TotalMilliseconds);
+                }
+
+                exporter.Dispose();
+            }
+            catch (Exception ex)
+            {
+                ProfilingEventSource.Log.ExportFailed(exporter.GetType().Name, ex);
+            }
+        }
+
+        SpanTracker.Stop();
+        this.stopRequested.Dispose();
+        ProfilingEventSource.Log.ProfilerStopped(this.batchesExported);
+    }
+
+    private EventPipeSessionRunner StartSampler() => EventPipeSessionRunner.Start(
+        "Sampler",
+        [new EventPipeProvider(SampleProfilerProvider, System.Diagnostics.Tracing.EventLevel.Informational)],
+        rundownKeyword: 0,
+        requestStackwalk: true,
+        bufferSizeMB: 32,
+        new SampleEventHandler(this.cpu),
+        this.cpu.ExcludeThread);
+
+    private void RunRundown(MethodEventHandler handler)
+    {
+        try
+        {
+            // A rundown is written when a session that asked for one stops: start, stop, read to the end.
+            var runner = EventPipeSessionRunner.Start(
+                "Rundown",
+                [new EventPipeProvider(RuntimeProvider, System.Diagnostics.Tracing.EventLevel.Informational, LoaderKeyword)],
+                RundownKeywords,
+                requestStackwalk: false,
+                bufferSizeMB: 64,
+                handler,
+                this.cpu.ExcludeThread);
+            runner.Stop(TimeSpan.FromSeconds(30));
+            runner.Dispose();
+        }
+        catch (Exception ex)
+        {
+            ProfilingEventSource.Log.ConsumerFailed("Rundown", ex);
+        }
+    }
+
+    private void StopSessions()
+    {
+        this.samplerRunner?.Stop(DrainTimeout);
+        this.methodRunner?.Stop(DrainTimeout);
+        this.rundownThread?.Join(DrainTimeout);
+        this.samplerRunner?.Dispose();
+        this.methodRunner?.Dispose();
+    }
+
+    private void ExportLoop()
+    {
+        this.cpu.ExcludeThread(OsThread.CurrentId);
+        while (!this.stopRequested.Wait(this.options.ExportInterval))
+        {
+            try
+            {
+                lock (this.exportGate)
+                {
+                    this.Export(this.EndInterval());
+                }
+
+                SpanTracker.RemoveDeadThreads(Stopwatch.GetTimestamp() - (30 * Stopwatch.Frequency));
+            }
+            catch (Exception ex)
+            {
+                ProfilingEventSource.Log.ConsumerFailed("Export loop", ex);
+            }
+        }
+    }
+
+    private ProfileBatch EndInterval()
+    {
+        var end = DateTimeOffset.UtcNow;
+        var samples = this.cpu.Swap(out long period);
+        try
+        {
+            var batch = this.assembler.Build(
+                [new ProfileInput(ProfileType.Cpu, samples, period > 0 ? period : 1_000_000)],
+                this.intervalStart,
+                end - this.intervalStart,
+                this.resource(),
+                out var stats);
+            this.LastNamedShare = stats.NamedShare;
+            ProfilingEventSource.Log.IntervalAggregated(samples.SampleCount, samples.Stacks.Count, samples.DroppedSamples, (int)(stats.NamedShare * 100));
+            return batch;
+        }
+        finally
+        {
+            this.intervalStart = end;
+            this.cpu.Recycle(samples);
+        }
+    }
+
+    private void Export(ProfileBatch batch)
+    {
+        if (batch.SampleCount == 0)
+        {
+            return;
+        }
+
+        using var scope = SpanTracker.EnterProfilerWork();
+        using var suppress = SuppressInstrumentationScope.Begin();
+        foreach (var exporter in this.exporters)
+        {
+            try
+            {
+                exporter.Export(batch, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                ProfilingEventSource.Log.ExportFailed(exporter.GetType().Name, ex);
+            }
+        }
+
+        this.batchesExported++;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Diagnostics.Tracing;
+
+namespace OpenTelemetry.Profiling.Diagnostics;
+
+/// <summary>
+/// Self-diagnostics of the profiler. The OpenTelemetry SDK's self-diagnostics picks up sources whose name
+/// starts with <c>OpenTelemetry-</c>. Event ids are never reused.
+/// </summary>
+[EventSource(Name = "OpenTelemetry-Profiling")]
+internal sealed class ProfilingEventSource : EventSource
+{
+    public static readonly ProfilingEventSource Log = new();
+
+    [NonEvent]
+    public void ProfilerUnavailable(Exception exception)
+    {
+        if (this.IsEnabled(EventLevel.Error, EventKeywords.All))
+        {
+            this.ProfilerUnavailable(exception.GetType().Name + ": " + exception.Message);
+        }
+    }
+
+    [NonEvent]
+    public void ConsumerFailed(string component, Exception exception)
+    {
+        if (this.IsEnabled(EventLevel.Error, EventKeywords.All))
+        {
+            this.ConsumerFailed(component, exception.ToString());
+        }
+    }
+
+    [NonEvent]
+    public void ExportFailed(string exporter, Exception exception)
+    {
+        if (this.IsEnabled(EventLevel.Warning, EventKeywords.All))
+        {
+            this.ExportThrew(exporter, exception.ToString());
+        }
+    }
+
+    [Event(1, Message = "Profiling is switched off: EventPipe is not available in this process ({0}). The application runs normally.", Level = EventLevel.Error)]
+    public void ProfilerUnavailable(string reason) => this.WriteEvent(1, reason);
+
+    [Event(2, Message = "Profiler started: export interval {0} ms.", Level = EventLevel.Informational)]
+    public void ProfilerStarted(int exportIntervalMs) => this.WriteEvent(2, exportIntervalMs);
+
+    [Event(3, Message = "Profiler stopped after exporting {0} profile batches.", Level = EventLevel.Informational)]
+    public void ProfilerStopped(long batches) => this.WriteEvent(3, batches);
+
+    [Event(4, Message = "Profiler component '{0}' failed and was contained: {1}", Level = EventLevel.Error)]
+    public void ConsumerFailed(string component, string error) => this.WriteEvent(4, component, error);
+
+    [Event(5, Message = "Exporter '{0}' threw (it must not): {1}", Level = EventLevel.Warning)]
+    public void ExportThrew(string exporter, string error) => this.WriteEvent(5, exporter, error);
+
+    [Event(6, Message = "Invalid value for environment variable {0}: '{1}'. {2} The default is used.", Level = EventLevel.Warning)]
+    public void InvalidEnvironmentVariable(string name, string value, string reason) => this.WriteEvent(6, name, value, reason);
+
+    [Event(7, Message = "Interval ended: {0} samples, {1} distinct stacks, {2} samples dropped (stack limit), {3}% of frames named.", Level = EventLevel.Verbose)]
+    public void IntervalAggregated(long samples, int stacks, long dropped, int namedPercent) => this.WriteEvent(7, samples, stacks, dropped, namedPercent);
+
+    [Event(8, Message = "Dispose did not finish within {0} ms; remaining work was abandoned.", Level = EventLevel.Warning)]
+    public void ShutdownTimedOut(int timeoutMs) => this.WriteEvent(8, timeoutMs);
+
+    [Event(9, Message = "Span correlation lost for {0} samples (thread switch history overwritten before the sample was processed); they were left unlinked.", Level = EventLevel.Warning)]
+    public void CorrelationLost(long samples) => this.WriteEvent(9, samples);
+}

@@ -1,0 +1,70 @@
+namespace OpenTelemetry.Profiling;
+
+/// <summary>
+/// Options of the profiler. A value set in code wins over the matching environment variable
+/// (see <c>README.md</c> for the table); a value left unset falls back to the environment, then to the default.
+/// </summary>
+public sealed class ProfilingOptions
+{
+    private bool? enabled;
+    private TimeSpan? exportInterval;
+    private int? maxStacksPerInterval;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether profiling runs at all. Default: <see langword="true"/>.
+    /// Environment: <c>OTEL_DOTNET_PROFILING_ENABLED</c>.
+    /// </summary>
+    public bool Enabled
+    {
+        get => this.enabled ?? true;
+        set => this.enabled = value;
+    }
+
+    /// <summary>
+    /// Gets or sets how often samples are aggregated into profiles and exported. Default: 10 seconds;
+    /// allowed: 1 second to 10 minutes. Environment: <c>OTEL_DOTNET_PROFILING_EXPORT_INTERVAL</c> (milliseconds).
+    /// </summary>
+    public TimeSpan ExportInterval
+    {
+        get => this.exportInterval ?? DefaultExportInterval;
+        set
+        {
+            if (value < MinExportInterval || value > MaxExportInterval)
+            {
+                throw new ArgumentOutOfRangeException(nameof(this.ExportInterval), value, $"{nameof(this.ExportInterval)} must be between {MinExportInterval} and {MaxExportInterval}.");
+            }
+
+            this.exportInterval = value;
+        }
+    }
+
+    /// <summary>
+    /// Gets or sets the most distinct stacks kept per export interval; samples with further new stacks are
+    /// counted as dropped. Bounds the profiler's memory. Default: 20,000; allowed: 100 to 1,000,000.
+    /// Environment: <c>OTEL_DOTNET_PROFILING_MAX_STACKS</c>.
+    /// </summary>
+    public int MaxStacksPerInterval
+    {
+        get => this.maxStacksPerInterval ?? DefaultMaxStacksPerInterval;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 100, nameof(this.MaxStacksPerInterval));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 1_000_000, nameof(this.MaxStacksPerInterval));
+            this.maxStacksPerInterval = value;
+        }
+    }
+
+    internal static TimeSpan DefaultExportInterval { get; } = TimeSpan.FromSeconds(10);
+
+    internal static TimeSpan MinExportInterval { get; } = TimeSpan.FromSeconds(1);
+
+    internal static TimeSpan MaxExportInterval { get; } = TimeSpan.FromMinutes(10);
+
+    internal static int DefaultMaxStacksPerInterval => 20_000;
+
+    internal bool IsEnabledSet => this.enabled.HasValue;
+
+    internal bool IsExportIntervalSet => this.exportInterval.HasValue;
+
+    internal bool IsMaxStacksSet => this.maxStacksPerInterval.HasValue;
+}

@@ -1,0 +1,190 @@
+namespace OpenTelemetry.Profiling.Symbols;
+
+/// <summary>
+/// Maps native code addresses to methods, from the runtime's method load, rundown and ReadyToRun entry-point
+/// events. Writers (the method-event consumer) and readers (aggregation at the end of an interval) run on
+/// different threads, so every call takes a lock; both are rare next to samples, which carry raw addresses
+/// and are resolved in bulk once per interval. New ranges are appended and merged lazily before a lookup,
+/// so a rundown of tens of thousands of methods costs one sort, not one insertion each.
+/// </summary>
+internal sealed class MethodMap
+{
+    /// <summary>ReadyToRun entry-point events carry no size: such a method is assumed to end at the next known start, at most this far.</summary>
+    internal const uint AssumedMaxSizeWithoutLength = 4096;
+
+    private readonly Lock gate = new();
+    private readonly Dictionary<ulong, string> moduleNames = [];
+    private readonly List<Range> pending = [];
+    private Range[] ranges = [];
+    private int rangeCount;
+    private long sequence;
+
+    public int Count
+    {
+        get
+        {
+            lock (this.gate)
+            {
+                return this.rangeCount + this.pending.Count;
+            }
+        }
+    }
+
+    public void AddModule(ulong moduleId, string? path)
+    {
+        string name = MethodNameFormatter.ModuleFileName(path);
+        if (name.Length == 0)
+        {
+            return;
+        }
+
+        lock (this.gate)
+        {
+            this.moduleNames[moduleId] = name;
+        }
+    }
+
+    /// <summary>Adds a method's code range; <paramref name="size"/> 0 means unknown.</summary>
+    public void AddMethod(ulong start, uint size, string? typeName, string? methodName, ulong moduleId)
+    {
+        if (start == 0)
+        {
+            return;
+        }
+
+        var entry = new MethodEntry(MethodNameFormatter.Format(typeName, methodName), moduleId);
+        lock (this.gate)
+        {
+            this.pending.Add(new Range(start, size, entry, this.sequence++));
+        }
+    }
+
+    /// <summary>Forgets the code of an unloaded method (collectible assemblies), so a later method at that address is not misnamed.</summary>
+    public void RemoveMethod(ulong start)
+    {
+        lock (this.gate)
+        {
+            this.MergePending();
+            int i = this.FindLastAtOrBefore(start);
+            if (i >= 0 && this.ranges[i].Start == start)
+            {
+                Array.Copy(this.ranges, i + 1, this.ranges, i, this.rangeCount - i - 1);
+                this.rangeCount--;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Resolves many addresses at once under one lock. <paramref name="isReturnAddress"/>[i] says the address
+    /// is a caller frame's return address, which may point just past the method's last byte.
+    /// </summary>
+    public void Resolve(ReadOnlySpan<ulong> addresses, ReadOnlySpan<bool> isReturnAddress, Span<MethodSymbol?> results)
+    {
+        lock (this.gate)
+        {
+            this.MergePending();
+            for (int i = 0; i < addresses.Length; i++)
+            {
+                results[i] = this.ResolveLocked(addresses[i]) ?? (isReturnAddress[i] ? this.ResolveLocked(addresses[i] - 1) : null);
+            }
+        }
+    }
+
+    public MethodSymbol? Resolve(ulong address)
+    {
+        lock (this.gate)
+        {
+            this.MergePending();
+            return this.ResolveLocked(address);
+        }
+    }
+
+    private MethodSymbol? ResolveLocked(ulong address)
+    {
+        int i = this.FindLastAtOrBefore(address);
+        if (i < 0)
+        {
+            return null;
+        }
+
+        ref Range range = ref this.ranges[i];
+        ulong limit = range.Size != 0
+            ? range.Size
+            : Math.Min(AssumedMaxSizeWithoutLength, i + 1 < this.rangeCount ? this.ranges[i + 1].Start - range.Start : AssumedMaxSizeWithoutLength);
+        if (address - range.Start >= limit)
+        {
+            return null;
+        }
+
+        return range.Entry.Symbol ??= new MethodSymbol(
+            range.Entry.Name,
+            this.moduleNames.TryGetValue(range.Entry.ModuleId, out string? module) ? module : string.Empty);
+    }
+
+    private int FindLastAtOrBefore(ulong address)
+    {
+        int lo = 0, hi = this.rangeCount - 1, found = -1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (this.ranges[mid].Start <= address)
+            {
+                found = mid;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return found;
+    }
+
+    private void MergePending()
+    {
+        if (this.pending.Count == 0)
+        {
+            return;
+        }
+
+        // A start address seen again (re-JIT after unload, or the same method from rundown and load events)
+        // keeps its latest entry, and an entry with a size wins over one without.
+        var merged = new List<Range>(this.rangeCount + this.pending.Count);
+        merged.AddRange(this.ranges.AsSpan(0, this.rangeCount));
+        merged.AddRange(this.pending);
+        this.pending.Clear();
+        merged.Sort(static (a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : a.Sequence.CompareTo(b.Sequence));
+
+        int count = 0;
+        var result = new Range[merged.Count];
+        foreach (var range in merged)
+        {
+            if (count > 0 && result[count - 1].Start == range.Start)
+            {
+                if (range.Size != 0 || result[count - 1].Size == 0)
+                {
+                    result[count - 1] = range;
+                }
+
+                continue;
+            }
+
+            result[count++] = range;
+        }
+
+        this.ranges = result;
+        this.rangeCount = count;
+    }
+
+    private record struct Range(ulong Start, uint Size, MethodEntry Entry, long Sequence);
+
+    private sealed class MethodEntry(string name, ulong moduleId)
+    {
+        public string Name { get; } = name;
+
+        public ulong ModuleId { get; } = moduleId;
+
+        public MethodSymbol? Symbol { get; set; }
+    }
+}

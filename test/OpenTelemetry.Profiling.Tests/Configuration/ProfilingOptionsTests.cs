@@ -1,0 +1,80 @@
+using System.Diagnostics.Tracing;
+using OpenTelemetry.Profiling.Configuration;
+
+namespace OpenTelemetry.Profiling.Tests.Configuration;
+
+[TestClass]
+public sealed class ProfilingOptionsTests
+{
+    [TestMethod]
+    public void Apply_WhenSetInCode_CodeWinsOverTheEnvironment()
+    {
+        var options = new ProfilingOptions { ExportInterval = TimeSpan.FromSeconds(5) };
+
+        ProfilingOptionsEnvironmentReader.Apply(options, Env(("OTEL_DOTNET_PROFILING_EXPORT_INTERVAL", "20000")));
+
+        Assert.AreEqual(TimeSpan.FromSeconds(5), options.ExportInterval);
+    }
+
+    [TestMethod]
+    public void Apply_WhenUnsetInCode_TakesTheEnvironment()
+    {
+        var options = new ProfilingOptions();
+
+        ProfilingOptionsEnvironmentReader.Apply(options, Env(("OTEL_DOTNET_PROFILING_EXPORT_INTERVAL", "20000"), ("OTEL_DOTNET_PROFILING_ENABLED", "false"), ("OTEL_DOTNET_PROFILING_MAX_STACKS", "500")));
+
+        Assert.AreEqual(TimeSpan.FromSeconds(20), options.ExportInterval);
+        Assert.IsFalse(options.Enabled);
+        Assert.AreEqual(500, options.MaxStacksPerInterval);
+    }
+
+    [TestMethod]
+    public void Apply_WhenTheEnvironmentValueIsMalformed_KeepsTheDefaultAndReportsTheVariable()
+    {
+        using var listener = new CapturingListener();
+        var options = new ProfilingOptions();
+
+        ProfilingOptionsEnvironmentReader.Apply(options, Env(("OTEL_DOTNET_PROFILING_EXPORT_INTERVAL", "-5"), ("OTEL_DOTNET_PROFILING_ENABLED", "maybe")));
+
+        Assert.AreEqual(TimeSpan.FromSeconds(10), options.ExportInterval);
+        Assert.IsTrue(options.Enabled);
+        Assert.IsTrue(listener.Messages.Any(m => m.Contains("OTEL_DOTNET_PROFILING_EXPORT_INTERVAL", StringComparison.Ordinal)));
+        Assert.IsTrue(listener.Messages.Any(m => m.Contains("OTEL_DOTNET_PROFILING_ENABLED", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
+    public void Setters_WhenGivenAnOutOfRangeValue_ThrowNamingTheSetting()
+    {
+        var options = new ProfilingOptions();
+
+        var interval = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.ExportInterval = TimeSpan.Zero);
+        var stacks = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.MaxStacksPerInterval = 1);
+
+        Assert.AreEqual("ExportInterval", interval.ParamName);
+        Assert.AreEqual("MaxStacksPerInterval", stacks.ParamName);
+    }
+
+    private static Func<string, string?> Env(params (string Name, string Value)[] values) =>
+        name => values.FirstOrDefault(v => v.Name == name).Value;
+
+    private sealed class CapturingListener : EventListener
+    {
+        public List<string> Messages { get; } = [];
+
+        protected override void OnEventSourceCreated(EventSource eventSource)
+        {
+            if (eventSource.Name == "OpenTelemetry-Profiling")
+            {
+                this.EnableEvents(eventSource, EventLevel.Verbose);
+            }
+        }
+
+        protected override void OnEventWritten(EventWrittenEventArgs eventData)
+        {
+            lock (this.Messages)
+            {
+                this.Messages.Add(string.Format(System.Globalization.CultureInfo.InvariantCulture, eventData.Message ?? string.Empty, eventData.Payload?.ToArray() ?? []));
+            }
+        }
+    }
+}
