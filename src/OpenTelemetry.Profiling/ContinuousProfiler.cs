@@ -18,13 +18,6 @@ namespace OpenTelemetry.Profiling;
 /// </summary>
 internal sealed class ContinuousProfiler : IDisposable
 {
-    private const string RuntimeProvider = "Microsoft-Windows-DotNETRuntime";
-    private const string SampleProfilerProvider = "Microsoft-DotNETCore-SampleProfiler";
-    private const long LoaderKeyword = 0x8;
-    private const long JitKeyword = 0x10;
-    private const long CompilationDiagnosticKeyword = 0x2000000000; // R2RGetEntryPoint
-    private const long RundownKeywords = 0x80020139; // loader, JIT, ReadyToRun ("NGen") methods, end enumeration
-
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(3);
 
     private readonly ProfilingOptions options;
@@ -75,7 +68,7 @@ internal sealed class ContinuousProfiler : IDisposable
             // Methods compiled from now on; then a rundown names those that already exist; then samples.
             this.methodRunner = EventPipeSessionRunner.Start(
                 "Methods",
-                [new EventPipeProvider(RuntimeProvider, System.Diagnostics.Tracing.EventLevel.Verbose, LoaderKeyword | JitKeyword | CompilationDiagnosticKeyword)],
+                [new EventPipeProvider(RuntimeEvents.RuntimeProvider, System.Diagnostics.Tracing.EventLevel.Verbose, RuntimeEvents.LoaderKeyword | RuntimeEvents.JitKeyword | RuntimeEvents.CompilationDiagnosticKeyword)],
                 rundownKeyword: 0,
                 requestStackwalk: false,
                 bufferSizeMB: 16,
@@ -159,7 +152,7 @@ internal sealed class ContinuousProfiler : IDisposable
 
     private EventPipeSessionRunner StartSampler() => EventPipeSessionRunner.Start(
         "Sampler",
-        [new EventPipeProvider(SampleProfilerProvider, System.Diagnostics.Tracing.EventLevel.Informational)],
+        [new EventPipeProvider(RuntimeEvents.SampleProfilerProvider, System.Diagnostics.Tracing.EventLevel.Informational)],
         rundownKeyword: 0,
         requestStackwalk: true,
         bufferSizeMB: 32,
@@ -173,8 +166,8 @@ internal sealed class ContinuousProfiler : IDisposable
             // A rundown is written when a session that asked for one stops: start, stop, read to the end.
             var runner = EventPipeSessionRunner.Start(
                 "Rundown",
-                [new EventPipeProvider(RuntimeProvider, System.Diagnostics.Tracing.EventLevel.Informational, LoaderKeyword)],
-                RundownKeywords,
+                [new EventPipeProvider(RuntimeEvents.RuntimeProvider, System.Diagnostics.Tracing.EventLevel.Informational, RuntimeEvents.LoaderKeyword)],
+                RuntimeEvents.DefaultRundownKeywords,
                 requestStackwalk: false,
                 bufferSizeMB: 64,
                 handler,
