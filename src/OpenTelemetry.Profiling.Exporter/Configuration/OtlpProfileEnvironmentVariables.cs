@@ -1,0 +1,18 @@
+namespace OpenTelemetry.Profiling.Exporter.Configuration;
+
+/// <summary>
+/// The environment variables the OTLP profile exporter reads, as defined by the OpenTelemetry specification,
+/// https://opentelemetry.io/docs/specs/otel/protocol/exporter/ : each generic <c>OTEL_EXPORTER_OTLP_*</c>
+/// setting has a <c>OTEL_EXPORTER_OTLP_PROFILES_*</c> variant that wins over it.
+/// </summary>
+internal static class OtlpProfileEnvironmentVariables
+{
+    public const string Endpoint = "OTEL_EXPORTER_OTLP_ENDPOINT";
+    public const string ProfilesEndpoint = "OTEL_EXPORTER_OTLP_PROFILES_ENDPOINT";
+    public const string Protocol = "OTEL_EXPORTER_OTLP_PROTOCOL";
+    public const string ProfilesProtocol = "OTEL_EXPORTER_OTLP_PROFILES_PROTOCOL";
+    public const string Timeout = "OTEL_EXPORTER_OTLP_TIMEOUT";
+    public const string ProfilesTimeout = "OTEL_EXPORTER_OTLP_PROFILES_TIMEOUT";
+    public const string Headers = "OTEL_EXPORTER_OTLP_HEADERS";
+    public const string ProfilesHeaders = "OTEL_EXPORTER_OTLP_PROFILES_HEADERS";
+}
