@@ -29,7 +29,7 @@ internal sealed class ContinuousProfiler : IDisposable
     private readonly ManualResetEventSlim stopRequested = new(false);
     private readonly Lock exportGate = new();
     private EventPipeSessionRunner? methodRunner;
-    private EventPipeSessionRunner? samplerRunner;
+    private SamplingScheduler? sampling;
     private Thread? exportThread;
     private Thread? rundownThread;
     private DateTimeOffset intervalStart;
@@ -61,35 +61,26 @@ internal sealed class ContinuousProfiler : IDisposable
         }
 
         SpanTracker.Start();
-        try
-        {
-            var methodHandler = new MethodEventHandler(this.methods);
+        bool started;
 
-            // Methods compiled from now on; then a rundown names those that already exist; then samples.
-            this.methodRunner = EventPipeSessionRunner.Start(
-                "Methods",
-                [new EventPipeProvider(RuntimeEvents.RuntimeProvider, System.Diagnostics.Tracing.EventLevel.Verbose, RuntimeEvents.LoaderKeyword | RuntimeEvents.JitKeyword | RuntimeEvents.CompilationDiagnosticKeyword)],
-                rundownKeyword: 0,
-                requestStackwalk: false,
-                bufferSizeMB: 16,
-                methodHandler,
-                this.cpu.ExcludeThread);
-            this.rundownThread = new Thread(() => this.RunRundown(methodHandler)) { IsBackground = true, Name = "OpenTelemetry.Profiling.Rundown" };
-            this.rundownThread.Start();
-            this.samplerRunner = this.StartSampler();
-        }
-        catch (Exception ex)
+        // Start and Dispose run on the application's thread: what they cost is the profiler's, not the app's.
+        using (SpanTracker.EnterProfilerWork())
         {
-            ProfilingEventSource.Log.ProfilerUnavailable(ex);
-            this.StopSessions();
+            started = this.StartSessions();
+            if (started)
+            {
+                this.intervalStart = DateTimeOffset.UtcNow;
+                this.exportThread = ProfilerThread.Start("Export", this.cpu.ExcludeThread, this.ExportLoop);
+            }
+        }
+
+        if (!started)
+        {
             SpanTracker.Stop();
             Volatile.Write(ref this.state, 2);
             return false;
         }
 
-        this.intervalStart = DateTimeOffset.UtcNow;
-        this.exportThread = new Thread(this.ExportLoop) { IsBackground = true, Name = "OpenTelemetry.Profiling.Export" };
-        this.exportThread.Start();
         ProfilingEventSource.Log.ProfilerStarted((int)this.options.ExportInterval.TotalMilliseconds);
         return true;
     }
@@ -110,6 +101,46 @@ internal sealed class ContinuousProfiler : IDisposable
             return;
         }
 
+        using (SpanTracker.EnterProfilerWork())
+        {
+            this.StopAndFlush();
+        }
+
+        SpanTracker.Stop();
+        this.stopRequested.Dispose();
+        ProfilingEventSource.Log.ProfilerStopped(this.batchesExported);
+    }
+
+    private bool StartSessions()
+    {
+        try
+        {
+            var methodHandler = new MethodEventHandler(this.methods);
+
+            // Methods compiled from now on; then a rundown names those that already exist; then samples.
+            this.methodRunner = EventPipeSessionRunner.Start(
+                "Methods",
+                [new EventPipeProvider(RuntimeEvents.RuntimeProvider, System.Diagnostics.Tracing.EventLevel.Verbose, RuntimeEvents.LoaderKeyword | RuntimeEvents.JitKeyword | RuntimeEvents.CompilationDiagnosticKeyword)],
+                rundownKeyword: 0,
+                requestStackwalk: false,
+                bufferSizeMB: 16,
+                methodHandler,
+                this.cpu.ExcludeThread);
+            this.rundownThread = ProfilerThread.Start("Rundown", this.cpu.ExcludeThread, () => this.RunRundown(methodHandler));
+            this.sampling = new SamplingScheduler(this.StartSampler, this.options.SamplingWindow, this.options.SamplingDutyCycle, this.cpu.ExcludeThread);
+            this.sampling.Start();
+            return true;
+        }
+        catch (Exception ex)
+        {
+            ProfilingEventSource.Log.ProfilerUnavailable(ex);
+            this.StopSessions();
+            return false;
+        }
+    }
+
+    private void StopAndFlush()
+    {
         this.stopRequested.Set();
         this.exportThread?.Join(this.options.ExportInterval + DrainTimeout);
 
@@ -144,10 +175,6 @@ internal sealed class ContinuousProfiler : IDisposable
                 ProfilingEventSource.Log.ExportFailed(exporter.GetType().Name, ex);
             }
         }
-
-        SpanTracker.Stop();
-        this.stopRequested.Dispose();
-        ProfilingEventSource.Log.ProfilerStopped(this.batchesExported);
     }
 
     private EventPipeSessionRunner StartSampler() => EventPipeSessionRunner.Start(
@@ -183,16 +210,14 @@ internal sealed class ContinuousProfiler : IDisposable
 
     private void StopSessions()
     {
-        this.samplerRunner?.Stop(DrainTimeout);
+        this.sampling?.Dispose();
         this.methodRunner?.Stop(DrainTimeout);
         this.rundownThread?.Join(DrainTimeout);
-        this.samplerRunner?.Dispose();
         this.methodRunner?.Dispose();
     }
 
     private void ExportLoop()
     {
-        this.cpu.ExcludeThread(OsThread.CurrentId);
         while (!this.stopRequested.Wait(this.options.ExportInterval))
         {
             try
@@ -214,13 +239,18 @@ internal sealed class ContinuousProfiler : IDisposable
     private ProfileBatch EndInterval()
     {
         var end = DateTimeOffset.UtcNow;
-        var samples = this.cpu.Swap(out long period);
+        var samples = this.cpu.Swap(out long rounds, out long roundInterval);
         try
         {
+            // Honest period: the wall time the interval covered per sampling round. With windows open 10 % of
+            // the time, each round stands for ten round intervals, so count x period estimates the whole
+            // interval's time instead of looking like only the sampled tenth.
+            var duration = end - this.intervalStart;
+            long period = rounds > 0 ? (long)(duration.TotalNanoseconds / rounds) : (roundInterval > 0 ? roundInterval : 1_000_000);
             var batch = this.assembler.Build(
-                [new ProfileInput(ProfileType.Cpu, samples, period > 0 ? period : 1_000_000)],
+                [new ProfileInput(ProfileType.Cpu, samples, period)],
                 this.intervalStart,
-                end - this.intervalStart,
+                duration,
                 this.resource(),
                 out var stats);
             this.LastNamedShare = stats.NamedShare;

@@ -9,6 +9,8 @@ public sealed class ProfilingOptions
     private bool? enabled;
     private TimeSpan? exportInterval;
     private int? maxStacksPerInterval;
+    private TimeSpan? samplingWindow;
+    private double? samplingDutyCycle;
 
     /// <summary>
     /// Gets or sets a value indicating whether profiling runs at all. Default: <see langword="true"/>.
@@ -53,6 +55,53 @@ public sealed class ProfilingOptions
             this.maxStacksPerInterval = value;
         }
     }
+
+    /// <summary>
+    /// Gets or sets how long each sampling window lasts. The runtime samples every managed thread about once a
+    /// millisecond while a window is open. Default: 1 second; allowed: 100 milliseconds to 1 minute.
+    /// Environment: <c>OTEL_DOTNET_PROFILING_SAMPLING_WINDOW</c> (milliseconds).
+    /// </summary>
+    public TimeSpan SamplingWindow
+    {
+        get => this.samplingWindow ?? DefaultSamplingWindow;
+        set
+        {
+            if (value < TimeSpan.FromMilliseconds(100) || value > TimeSpan.FromMinutes(1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(this.SamplingWindow), value, $"{nameof(this.SamplingWindow)} must be between 100 ms and 1 minute.");
+            }
+
+            this.samplingWindow = value;
+        }
+    }
+
+    /// <summary>
+    /// Gets or sets the share of time sampling windows are open when the process keeps its CPUs busy: the
+    /// overhead/resolution trade-off (see README). When the process leaves CPU headroom the profiler opens
+    /// windows more often, up to four times this value. 1 samples continuously. Default: 0.1; allowed: 0.01 to 1.
+    /// Environment: <c>OTEL_DOTNET_PROFILING_SAMPLING_DUTY_CYCLE</c>.
+    /// </summary>
+    public double SamplingDutyCycle
+    {
+        get => this.samplingDutyCycle ?? DefaultSamplingDutyCycle;
+        set
+        {
+            if (!(value >= 0.01 && value <= 1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(this.SamplingDutyCycle), value, $"{nameof(this.SamplingDutyCycle)} must be between 0.01 and 1.");
+            }
+
+            this.samplingDutyCycle = value;
+        }
+    }
+
+    internal static TimeSpan DefaultSamplingWindow { get; } = TimeSpan.FromSeconds(1);
+
+    internal static double DefaultSamplingDutyCycle => 0.1;
+
+    internal bool IsSamplingWindowSet => this.samplingWindow.HasValue;
+
+    internal bool IsSamplingDutyCycleSet => this.samplingDutyCycle.HasValue;
 
     internal static TimeSpan DefaultExportInterval { get; } = TimeSpan.FromSeconds(10);
 

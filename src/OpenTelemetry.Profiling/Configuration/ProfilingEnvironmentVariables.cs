@@ -9,4 +9,6 @@ internal static class ProfilingEnvironmentVariables
     public const string Enabled = "OTEL_DOTNET_PROFILING_ENABLED";
     public const string ExportInterval = "OTEL_DOTNET_PROFILING_EXPORT_INTERVAL";
     public const string MaxStacks = "OTEL_DOTNET_PROFILING_MAX_STACKS";
+    public const string SamplingWindow = "OTEL_DOTNET_PROFILING_SAMPLING_WINDOW";
+    public const string SamplingDutyCycle = "OTEL_DOTNET_PROFILING_SAMPLING_DUTY_CYCLE";
 }

@@ -48,6 +48,30 @@ internal static class ProfilingOptionsEnvironmentReader
                 Invalid(ProfilingEnvironmentVariables.MaxStacks, maxStacks, "Expected a whole number between 100 and 1000000.");
             }
         }
+
+        if (!options.IsSamplingWindowSet && Read(getEnvironmentVariable, ProfilingEnvironmentVariables.SamplingWindow) is { } window)
+        {
+            if (int.TryParse(window, NumberStyles.None, CultureInfo.InvariantCulture, out int ms) && ms is >= 100 and <= 60_000)
+            {
+                options.SamplingWindow = TimeSpan.FromMilliseconds(ms);
+            }
+            else
+            {
+                Invalid(ProfilingEnvironmentVariables.SamplingWindow, window, "Expected milliseconds between 100 and 60000.");
+            }
+        }
+
+        if (!options.IsSamplingDutyCycleSet && Read(getEnvironmentVariable, ProfilingEnvironmentVariables.SamplingDutyCycle) is { } duty)
+        {
+            if (double.TryParse(duty, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value is >= 0.01 and <= 1)
+            {
+                options.SamplingDutyCycle = value;
+            }
+            else
+            {
+                Invalid(ProfilingEnvironmentVariables.SamplingDutyCycle, duty, "Expected a number between 0.01 and 1.");
+            }
+        }
     }
 
     private static string? Read(Func<string, string?> getEnvironmentVariable, string name)

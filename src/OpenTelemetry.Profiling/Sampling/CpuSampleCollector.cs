@@ -25,6 +25,7 @@ internal sealed class CpuSampleCollector
     private long roundStartTimestamp;
     private long roundGapSum;
     private long roundGaps;
+    private long rounds;
 
     public CpuSampleCollector(int maxStacks)
     {
@@ -87,19 +88,22 @@ internal sealed class CpuSampleCollector
     }
 
     /// <summary>
-    /// Ends the interval: returns its samples and the mean sampling period observed (nanoseconds, 0 if
-    /// unknown). The caller hands the aggregator back with <see cref="Recycle"/> once it has built the profile.
+    /// Ends the interval: returns its samples, the number of sampling rounds seen and the mean time between
+    /// rounds while sampling was on (nanoseconds, 0 if unknown). The caller hands the aggregator back with
+    /// <see cref="Recycle"/> once it has built the profile.
     /// </summary>
-    public SampleAggregator Swap(out long periodNanos)
+    public SampleAggregator Swap(out long rounds, out long roundIntervalNanos)
     {
         lock (this.gate)
         {
             var full = this.current;
             this.current = this.spare;
             this.spare = null!;
-            periodNanos = this.roundGaps == 0 ? 0 : (long)(this.roundGapSum / (double)this.roundGaps * 1e9 / Stopwatch.Frequency);
+            rounds = this.rounds;
+            roundIntervalNanos = this.roundGaps == 0 ? 0 : (long)(this.roundGapSum / (double)this.roundGaps * 1e9 / Stopwatch.Frequency);
             this.roundGapSum = 0;
             this.roundGaps = 0;
+            this.rounds = 0;
             return full;
         }
     }
@@ -127,6 +131,7 @@ internal sealed class CpuSampleCollector
             }
 
             this.roundStartTimestamp = timestamp;
+            this.rounds++;
         }
 
         this.lastSampleTimestamp = timestamp;

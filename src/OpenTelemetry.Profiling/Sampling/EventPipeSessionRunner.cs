@@ -1,5 +1,4 @@
 using Microsoft.Diagnostics.NETCore.Client;
-using OpenTelemetry.Profiling.Correlation;
 using OpenTelemetry.Profiling.Diagnostics;
 
 namespace OpenTelemetry.Profiling.Sampling;
@@ -12,7 +11,8 @@ namespace OpenTelemetry.Profiling.Sampling;
 internal sealed class EventPipeSessionRunner : IDisposable
 {
     private readonly EventPipeSession session;
-    private readonly Thread thread;
+    private readonly Action<int> excludeThread;
+    private Thread? thread;
     private readonly INetTraceEventHandler handler;
     private readonly string name;
     private int stopped;
@@ -22,11 +22,7 @@ internal sealed class EventPipeSessionRunner : IDisposable
         this.session = session;
         this.handler = handler;
         this.name = name;
-        this.thread = new Thread(() => this.Run(onThreadStarted))
-        {
-            IsBackground = true,
-            Name = "OpenTelemetry.Profiling." + name,
-        };
+        this.excludeThread = onThreadStarted;
     }
 
     public long EventCount { get; private set; }
@@ -45,7 +41,7 @@ internal sealed class EventPipeSessionRunner : IDisposable
         var configuration = new EventPipeSessionConfiguration(providers, bufferSizeMB, rundownKeyword, requestStackwalk);
         var session = client.StartEventPipeSession(configuration);
         var runner = new EventPipeSessionRunner(session, handler, name, onThreadStarted);
-        runner.thread.Start();
+        runner.thread = ProfilerThread.Start(name, runner.excludeThread, runner.Run);
         return runner;
     }
 
@@ -68,7 +64,7 @@ internal sealed class EventPipeSessionRunner : IDisposable
             }
         }
 
-        return this.thread.Join(timeout);
+        return this.thread?.Join(timeout) ?? true;
     }
 
     public void Dispose()
@@ -77,12 +73,10 @@ internal sealed class EventPipeSessionRunner : IDisposable
         this.session.Dispose();
     }
 
-    private void Run(Action<int> onThreadStarted)
+    private void Run()
     {
-        using var scope = SpanTracker.EnterProfilerWork();
         try
         {
-            onThreadStarted(OsThread.CurrentId);
             using var reader = new NetTraceReader(this.session.EventStream, this.handler);
             reader.Run();
             this.EventCount = reader.EventCount;

@@ -33,7 +33,7 @@ public sealed class SpanCorrelationAccuracyTests
         var backgroundSpans = new ConcurrentBag<string>();
         var requestSpans = new ConcurrentBag<string>();
 
-        using var profiler = new ContinuousProfiler(new ProfilingOptions { ExportInterval = TimeSpan.FromMinutes(10) }, [], () => ResourceBuilder.CreateEmpty().Build());
+        using var profiler = new ContinuousProfiler(new ProfilingOptions { ExportInterval = TimeSpan.FromMinutes(10), SamplingDutyCycle = 1 }, [], () => ResourceBuilder.CreateEmpty().Build());
         Assert.IsTrue(profiler.Start());
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(4));
 
