@@ -32,7 +32,7 @@ internal sealed class ProfileAssembler
         var dictionary = new ProfileDictionaryBuilder();
         int frameTypeAttribute = dictionary.Attribute(FrameTypeAttribute, AttributeValue.Of(DotnetFrameType));
         int[] frameAttributes = [frameTypeAttribute];
-        var locationByAddress = new Dictionary<ulong, (int Location, bool Named)>();
+        var locationByAddress = new Dictionary<ulong, (int Location, bool Named, bool Artifact)>();
         var attributeSets = new Dictionary<(int Thread, string Endpoint), int[]>();
         long frames = 0, named = 0;
         var profiles = new List<Profile>(inputs.Count);
@@ -49,7 +49,15 @@ internal sealed class ProfileAssembler
                 var raw = aggregator.Stacks.Get(id);
                 for (int i = 0; i < raw.Length; i++)
                 {
-                    var (location, isNamed) = this.Location(dictionary, locationByAddress, frameAttributes, raw[i], isLeaf: i == 0);
+                    var (location, isNamed, artifact) = this.Location(dictionary, locationByAddress, frameAttributes, raw[i], isLeaf: i == 0);
+
+                    // A thread stopped for sampling at a GC poll shows the poll helper as its leaf: that time
+                    // belongs to the method that polled.
+                    if (artifact && locations.Count == 0 && i + 1 < raw.Length)
+                    {
+                        continue;
+                    }
+
                     locations.Add(location);
                     stackNamed[id] += isNamed ? 1 : 0;
                 }
@@ -75,7 +83,7 @@ internal sealed class ProfileAssembler
 
                 var mergedKey = (stackIndex[key.StackId], attributes, linkIndex[key.LinkId]);
                 merged[mergedKey] = merged.GetValueOrDefault(mergedKey) + value;
-                int depth = aggregator.Stacks.Get(key.StackId).Length;
+                int depth = dictionary.StackLength(stackIndex[key.StackId]);
                 frames += depth * value;
                 named += stackNamed[key.StackId] * value;
             }
@@ -100,9 +108,9 @@ internal sealed class ProfileAssembler
         return new ProfileBatch(dictionary.Build(), profiles, resource);
     }
 
-    private (int Location, bool Named) Location(
+    private (int Location, bool Named, bool Artifact) Location(
         ProfileDictionaryBuilder dictionary,
-        Dictionary<ulong, (int Location, bool Named)> cache,
+        Dictionary<ulong, (int Location, bool Named, bool Artifact)> cache,
         int[] frameAttributes,
         ulong address,
         bool isLeaf)
@@ -118,10 +126,15 @@ internal sealed class ProfileAssembler
         int function = symbol is null
             ? dictionary.Function(UnknownFrameName, null, null)
             : dictionary.Function(symbol.Name, null, symbol.ModuleName);
-        var result = (dictionary.Location(function, 0, frameAttributes), symbol is not null);
+        bool artifact = symbol is not null && IsSuspensionArtifact(symbol.Name);
+        var result = (dictionary.Location(function, 0, frameAttributes), symbol is not null, artifact);
         cache.Add(key, result);
         return result;
     }
+
+    /// <summary>Helpers a thread is caught in only because the sampler suspended it there (the GC poll and its local worker).</summary>
+    private static bool IsSuspensionArtifact(string name) =>
+        name.StartsWith("System.Threading.Thread.<PollGC>", StringComparison.Ordinal) || name == "System.Threading.Thread.PollGC";
 
     private int[] Attributes(ProfileDictionaryBuilder dictionary, int threadId, string endpoint)
     {

@@ -94,6 +94,8 @@ internal sealed class ProfileDictionaryBuilder
         return index;
     }
 
+    public int StackLength(int stackIndex) => this.stacks[stackIndex].LocationIndices.Length;
+
     public int Attribute(string key, AttributeValue value, string? unit = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);

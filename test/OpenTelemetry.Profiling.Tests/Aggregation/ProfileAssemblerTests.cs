@@ -80,4 +80,20 @@ public sealed class ProfileAssemblerTests
             Assert.AreEqual("dotnet", attribute.Value.StringValue);
         }
     }
+
+    [TestMethod]
+    public void Build_WhenTheLeafIsTheGcPollTheSamplerStoppedAt_AttributesTheSampleToThePollingMethod()
+    {
+        var methods = new MethodMap();
+        methods.AddMethod(0x1000, 0x10, "System.Threading.Thread", "<PollGC>g__PollGCWorker|67_0", 0);
+        methods.AddMethod(0x2000, 0x10, "App", "Busy", 0);
+        var samples = new SampleAggregator(10);
+        samples.Add(1, [0x1004, 0x2004], null, 1);
+
+        var batch = new ProfileAssembler(methods, _ => null).Build([new ProfileInput(ProfileType.Cpu, samples, 1)], DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1), Resource, out _);
+
+        var stack = batch.Dictionary.Stacks[batch.Profiles[0].Samples[0].StackIndex].LocationIndices;
+        Assert.AreEqual(1, stack.Length);
+        Assert.AreEqual("App.Busy", batch.Dictionary.Strings[batch.Dictionary.Functions[batch.Dictionary.Locations[stack[0]].FunctionIndex].NameStrIndex]);
+    }
 }
