@@ -28,6 +28,8 @@ internal sealed class ContinuousProfiler : IDisposable
     private readonly ProfileAssembler assembler;
     private readonly ManualResetEventSlim stopRequested = new(false);
     private readonly Lock exportGate = new();
+    private readonly ProfilerMetrics metrics = new();
+    private long correlationLostReported;
     private EventPipeSessionRunner? methodRunner;
     private SamplingScheduler? sampling;
     private Thread? exportThread;
@@ -51,6 +53,14 @@ internal sealed class ContinuousProfiler : IDisposable
     public double LastNamedShare { get; private set; } = 1;
 
     internal MethodMap Methods => this.methods;
+
+    internal ProfilerMetrics Metrics => this.metrics;
+
+    /// <summary>Tells whether samples may exist for a span: whether a sampling window was open during its life.</summary>
+    internal bool MayHaveSamples(Activity span) =>
+        this.sampling?.OverlapsSampling(span.StartTimeUtc, span.StartTimeUtc + span.Duration) ?? false;
+
+    internal long CorrelationLost => this.cpu.CorrelationLost;
 
     /// <summary>Starts sampling. Returns false, after one diagnostic, when EventPipe is not available.</summary>
     public bool Start()
@@ -108,6 +118,7 @@ internal sealed class ContinuousProfiler : IDisposable
 
         SpanTracker.Stop();
         this.stopRequested.Dispose();
+        this.metrics.Dispose();
         ProfilingEventSource.Log.ProfilerStopped(this.batchesExported);
     }
 
@@ -254,6 +265,15 @@ internal sealed class ContinuousProfiler : IDisposable
                 this.resource(),
                 out var stats);
             this.LastNamedShare = stats.NamedShare;
+            this.metrics.AddInterval(samples.SampleCount, samples.DroppedSamples);
+            long lost = this.cpu.CorrelationLost;
+            this.metrics.SetCorrelationLost(lost);
+            if (lost > this.correlationLostReported)
+            {
+                ProfilingEventSource.Log.CorrelationLost(lost - this.correlationLostReported);
+                this.correlationLostReported = lost;
+            }
+
             ProfilingEventSource.Log.IntervalAggregated(samples.SampleCount, samples.Stacks.Count, samples.DroppedSamples, (int)(stats.NamedShare * 100));
             return batch;
         }
@@ -286,5 +306,6 @@ internal sealed class ContinuousProfiler : IDisposable
         }
 
         this.batchesExported++;
+        this.metrics.AddBatch();
     }
 }

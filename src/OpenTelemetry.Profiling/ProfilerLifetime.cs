@@ -50,7 +50,10 @@ internal sealed class ProfilerLifetime : IDisposable
 
             var exporters = this.services.GetServices<ProfileExporterRegistration>().Select(r => r.Factory(this.services)).ToList();
             this.profiler = new ContinuousProfiler(options, exporters, this.ResolveResource);
-            this.profiler.Start();
+            if (this.profiler.Start() && options.AddPyroscopeProfileIdToSpans)
+            {
+                this.spanProcessor.MayHaveSamples = this.profiler.MayHaveSamples;
+            }
         }
     }
 

@@ -11,6 +11,7 @@ public sealed class ProfilingOptions
     private int? maxStacksPerInterval;
     private TimeSpan? samplingWindow;
     private double? samplingDutyCycle;
+    private bool? addPyroscopeProfileIdToSpans;
 
     /// <summary>
     /// Gets or sets a value indicating whether profiling runs at all. Default: <see langword="true"/>.
@@ -94,6 +95,20 @@ public sealed class ProfilingOptions
             this.samplingDutyCycle = value;
         }
     }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether spans that may have profile samples (those during which a sampling
+    /// window was open) get the attribute <c>pyroscope.profile.id</c> = their span id, which Grafana's
+    /// trace-to-profile link looks for. Default: <see langword="false"/>.
+    /// Environment: <c>OTEL_DOTNET_PROFILING_PYROSCOPE_PROFILE_ID</c>.
+    /// </summary>
+    public bool AddPyroscopeProfileIdToSpans
+    {
+        get => this.addPyroscopeProfileIdToSpans ?? false;
+        set => this.addPyroscopeProfileIdToSpans = value;
+    }
+
+    internal bool IsAddPyroscopeProfileIdToSpansSet => this.addPyroscopeProfileIdToSpans.HasValue;
 
     internal static TimeSpan DefaultSamplingWindow { get; } = TimeSpan.FromSeconds(1);
 

@@ -11,4 +11,5 @@ internal static class ProfilingEnvironmentVariables
     public const string MaxStacks = "OTEL_DOTNET_PROFILING_MAX_STACKS";
     public const string SamplingWindow = "OTEL_DOTNET_PROFILING_SAMPLING_WINDOW";
     public const string SamplingDutyCycle = "OTEL_DOTNET_PROFILING_SAMPLING_DUTY_CYCLE";
+    public const string PyroscopeProfileId = "OTEL_DOTNET_PROFILING_PYROSCOPE_PROFILE_ID";
 }

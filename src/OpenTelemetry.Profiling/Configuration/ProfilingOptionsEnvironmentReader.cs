@@ -23,6 +23,18 @@ internal static class ProfilingOptionsEnvironmentReader
             }
         }
 
+        if (!options.IsAddPyroscopeProfileIdToSpansSet && Read(getEnvironmentVariable, ProfilingEnvironmentVariables.PyroscopeProfileId) is { } pyroscope)
+        {
+            if (bool.TryParse(pyroscope, out bool value))
+            {
+                options.AddPyroscopeProfileIdToSpans = value;
+            }
+            else
+            {
+                Invalid(ProfilingEnvironmentVariables.PyroscopeProfileId, pyroscope, "Expected true or false.");
+            }
+        }
+
         if (!options.IsExportIntervalSet && Read(getEnvironmentVariable, ProfilingEnvironmentVariables.ExportInterval) is { } interval)
         {
             if (int.TryParse(interval, NumberStyles.None, CultureInfo.InvariantCulture, out int ms)

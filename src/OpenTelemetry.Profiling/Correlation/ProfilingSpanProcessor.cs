@@ -9,5 +9,24 @@ namespace OpenTelemetry.Profiling.Correlation;
 /// </summary>
 internal sealed class ProfilingSpanProcessor : BaseProcessor<Activity>
 {
+    /// <summary>The span attribute Grafana's trace-to-profile link looks for; its value is the span id.</summary>
+    public const string PyroscopeProfileIdAttribute = "pyroscope.profile.id";
+
     public BaseProvider? Provider => this.ParentProvider;
+
+    /// <summary>
+    /// Gets or sets the test for "this span may have profile samples" when <c>pyroscope.profile.id</c> is to be
+    /// added; null when the option is off.
+    /// </summary>
+    public Func<Activity, bool>? MayHaveSamples { get; set; }
+
+    public override void OnEnd(Activity data)
+    {
+        // Samples reach the profiler only after the span has ended and been handed to exporters, so the test
+        // is whether a sampling window was open during the span's life (always so with continuous sampling).
+        if (this.MayHaveSamples is { } mayHaveSamples && data.IsAllDataRequested && mayHaveSamples(data))
+        {
+            data.SetTag(PyroscopeProfileIdAttribute, data.SpanId.ToHexString());
+        }
+    }
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace OpenTelemetry.Profiling.Correlation;
 
 /// <summary>
@@ -5,14 +7,22 @@ namespace OpenTelemetry.Profiling.Correlation;
 /// thread and read by the profiler's consumer thread without locks. Samples reach the consumer 100-300 ms
 /// after they were taken, so the consumer asks "what was current at time T" after the fact; when the ring
 /// has already been overwritten past T the answer is "unknown", never a wrong span.
+/// <para>
+/// A thread that switches often (a busy thread-pool thread runs tens of thousands of work items a second, two
+/// switches each) would wrap a small ring within milliseconds, so the ring grows, by doubling on the owning
+/// thread, whenever it would overwrite a switch younger than <see cref="Horizon"/>, up to
+/// <see cref="MaxCapacity"/> entries (16 bytes each). Quiet threads keep the small initial ring.
+/// </para>
 /// </summary>
 internal sealed class ThreadSpanHistory
 {
-    public const int Capacity = 512;
-    private const int Mask = Capacity - 1;
+    public const int InitialCapacity = 256;
+    public const int MaxCapacity = 1 << 16;
 
-    private readonly long[] timestamps = new long[Capacity];
-    private readonly object?[] states = new object?[Capacity];
+    /// <summary>How far back a lookup must still reach: well past the sample-to-consumer latency (at most ~250 ms).</summary>
+    public static readonly long Horizon = Stopwatch.Frequency;
+
+    private Ring ring = new(InitialCapacity);
     private long count;
 
     public ThreadSpanHistory(int osThreadId, Thread thread)
@@ -27,13 +37,16 @@ internal sealed class ThreadSpanHistory
 
     public long Count => Volatile.Read(ref this.count);
 
+    public int Capacity => Volatile.Read(ref this.ring).Timestamps.Length;
+
     /// <summary>Gets the timestamp of the latest switch, or 0 if none.</summary>
     public long LastTimestamp
     {
         get
         {
+            var r = Volatile.Read(ref this.ring);
             long c = Volatile.Read(ref this.count);
-            return c == 0 ? 0 : Volatile.Read(ref this.timestamps[(c - 1) & Mask]);
+            return c == 0 ? 0 : r.Timestamps[(c - 1) & r.Mask];
         }
     }
 
@@ -41,25 +54,57 @@ internal sealed class ThreadSpanHistory
     public void Record(long timestamp, object? state)
     {
         long c = this.count;
-        int slot = (int)(c & Mask);
-        this.timestamps[slot] = timestamp;
-        this.states[slot] = state;
+        var r = this.ring;
+        int slot = (int)(c & r.Mask);
+        if (c >= r.Timestamps.Length && timestamp - r.Timestamps[slot] < Horizon && r.Timestamps.Length < MaxCapacity)
+        {
+            r = this.Grow(r, c);
+            slot = (int)(c & r.Mask);
+        }
+
+        r.Timestamps[slot] = timestamp;
+        r.States[slot] = state;
         Volatile.Write(ref this.count, c + 1);
     }
 
     /// <summary>Finds the state that was current at <paramref name="timestamp"/>.</summary>
     public SpanLookupResult TryGetStateAt(long timestamp, out object? state)
     {
+        for (int attempt = 0; attempt < 4; attempt++)
+        {
+            var r = Volatile.Read(ref this.ring);
+            var result = this.TryGetStateAt(r, timestamp, out state, out bool ringReplaced);
+            if (!ringReplaced)
+            {
+                return result;
+            }
+        }
+
         state = null;
+        return SpanLookupResult.Lost;
+    }
+
+    private SpanLookupResult TryGetStateAt(Ring r, long timestamp, out object? state, out bool ringReplaced)
+    {
+        state = null;
+        ringReplaced = false;
+        int capacity = r.Timestamps.Length;
         long end = Volatile.Read(ref this.count);
-        long oldest = Math.Max(0, end - Capacity);
+        long oldest = Math.Max(0, end - capacity);
         for (long i = end - 1; i >= oldest; i--)
         {
-            int slot = (int)(i & Mask);
-            long ts = this.timestamps[slot];
-            object? candidate = this.states[slot];
+            int slot = (int)(i & r.Mask);
+            long ts = r.Timestamps[slot];
+            object? candidate = r.States[slot];
             Interlocked.MemoryBarrier();
-            if (Volatile.Read(ref this.count) >= i + Capacity)
+            if (!ReferenceEquals(Volatile.Read(ref this.ring), r))
+            {
+                // The owner grew the ring while we read: entries past the growth point are only in the new one.
+                ringReplaced = true;
+                return SpanLookupResult.Lost;
+            }
+
+            if (Volatile.Read(ref this.count) >= i + capacity)
             {
                 // The writer has wrapped around onto this slot while we read it.
                 return SpanLookupResult.Lost;
@@ -75,5 +120,27 @@ internal sealed class ThreadSpanHistory
         // Every switch we still hold is later than the sample: before the first one nothing was tracked
         // (no span); if older switches were overwritten we cannot know.
         return oldest == 0 ? SpanLookupResult.Found : SpanLookupResult.Lost;
+    }
+
+    private Ring Grow(Ring old, long count)
+    {
+        var grown = new Ring(old.Timestamps.Length * 2);
+        for (long i = Math.Max(0, count - old.Timestamps.Length); i < count; i++)
+        {
+            grown.Timestamps[i & grown.Mask] = old.Timestamps[i & old.Mask];
+            grown.States[i & grown.Mask] = old.States[i & old.Mask];
+        }
+
+        Volatile.Write(ref this.ring, grown);
+        return grown;
+    }
+
+    private sealed class Ring(int capacity)
+    {
+        public long[] Timestamps { get; } = new long[capacity];
+
+        public object?[] States { get; } = new object?[capacity];
+
+        public long Mask { get; } = capacity - 1;
     }
 }

@@ -18,6 +18,9 @@ internal sealed class SamplingScheduler : IDisposable
     private readonly double dutyCycle;
     private readonly ManualResetEventSlim stopRequested = new(false);
     private readonly Lock gate = new();
+    private readonly (DateTime Start, DateTime End)[] recentWindows = new (DateTime, DateTime)[64];
+    private int recentWindowCount;
+    private DateTime currentWindowStart;
     private EventPipeSessionRunner? current;
     private Thread? thread;
     private bool stopped;
@@ -42,6 +45,7 @@ internal sealed class SamplingScheduler : IDisposable
     public void Start()
     {
         this.current = this.startSampler();
+        this.currentWindowStart = DateTime.UtcNow;
         if (this.IsContinuous)
         {
             return;
@@ -122,6 +126,7 @@ internal sealed class SamplingScheduler : IDisposable
                     }
 
                     this.current = this.startSampler();
+                    this.currentWindowStart = DateTime.UtcNow;
                 }
             }
         }
@@ -132,6 +137,29 @@ internal sealed class SamplingScheduler : IDisposable
         }
     }
 
+    /// <summary>Tells whether a sampling window was open at some point between the two times (recent windows only).</summary>
+    public bool OverlapsSampling(DateTime startUtc, DateTime endUtc)
+    {
+        lock (this.gate)
+        {
+            if (this.current is not null && endUtc >= this.currentWindowStart)
+            {
+                return true;
+            }
+
+            for (int i = 0; i < Math.Min(this.recentWindowCount, this.recentWindows.Length); i++)
+            {
+                var (start, end) = this.recentWindows[i];
+                if (startUtc <= end && endUtc >= start)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
     private void CloseWindow()
     {
         EventPipeSessionRunner? closing;
@@ -139,6 +167,7 @@ internal sealed class SamplingScheduler : IDisposable
         {
             closing = this.current;
             this.current = null;
+            this.recentWindows[this.recentWindowCount++ % this.recentWindows.Length] = (this.currentWindowStart, DateTime.UtcNow);
         }
 
         closing?.Stop(TimeSpan.FromSeconds(3));

@@ -21,8 +21,17 @@ public sealed class ProfilingOptionsTests
     {
         var options = new ProfilingOptions();
 
-        ProfilingOptionsEnvironmentReader.Apply(options, Env(("OTEL_DOTNET_PROFILING_EXPORT_INTERVAL", "20000"), ("OTEL_DOTNET_PROFILING_ENABLED", "false"), ("OTEL_DOTNET_PROFILING_MAX_STACKS", "500")));
+        ProfilingOptionsEnvironmentReader.Apply(options, Env(
+            ("OTEL_DOTNET_PROFILING_EXPORT_INTERVAL", "20000"),
+            ("OTEL_DOTNET_PROFILING_ENABLED", "false"),
+            ("OTEL_DOTNET_PROFILING_MAX_STACKS", "500"),
+            ("OTEL_DOTNET_PROFILING_SAMPLING_WINDOW", "500"),
+            ("OTEL_DOTNET_PROFILING_SAMPLING_DUTY_CYCLE", "0.25"),
+            ("OTEL_DOTNET_PROFILING_PYROSCOPE_PROFILE_ID", "true")));
 
+        Assert.AreEqual(TimeSpan.FromMilliseconds(500), options.SamplingWindow);
+        Assert.AreEqual(0.25, options.SamplingDutyCycle);
+        Assert.IsTrue(options.AddPyroscopeProfileIdToSpans);
         Assert.AreEqual(TimeSpan.FromSeconds(20), options.ExportInterval);
         Assert.IsFalse(options.Enabled);
         Assert.AreEqual(500, options.MaxStacksPerInterval);
@@ -34,12 +43,14 @@ public sealed class ProfilingOptionsTests
         using var listener = new CapturingListener();
         var options = new ProfilingOptions();
 
-        ProfilingOptionsEnvironmentReader.Apply(options, Env(("OTEL_DOTNET_PROFILING_EXPORT_INTERVAL", "-5"), ("OTEL_DOTNET_PROFILING_ENABLED", "maybe")));
+        ProfilingOptionsEnvironmentReader.Apply(options, Env(("OTEL_DOTNET_PROFILING_EXPORT_INTERVAL", "-5"), ("OTEL_DOTNET_PROFILING_ENABLED", "maybe"), ("OTEL_DOTNET_PROFILING_SAMPLING_DUTY_CYCLE", "2")));
 
         Assert.AreEqual(TimeSpan.FromSeconds(10), options.ExportInterval);
         Assert.IsTrue(options.Enabled);
         Assert.IsTrue(listener.Messages.Any(m => m.Contains("OTEL_DOTNET_PROFILING_EXPORT_INTERVAL", StringComparison.Ordinal)));
         Assert.IsTrue(listener.Messages.Any(m => m.Contains("OTEL_DOTNET_PROFILING_ENABLED", StringComparison.Ordinal)));
+        Assert.AreEqual(0.1, options.SamplingDutyCycle);
+        Assert.IsTrue(listener.Messages.Any(m => m.Contains("OTEL_DOTNET_PROFILING_SAMPLING_DUTY_CYCLE", StringComparison.Ordinal)));
     }
 
     [TestMethod]
@@ -49,9 +60,13 @@ public sealed class ProfilingOptionsTests
 
         var interval = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.ExportInterval = TimeSpan.Zero);
         var stacks = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.MaxStacksPerInterval = 1);
+        var duty = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.SamplingDutyCycle = double.NaN);
+        var window = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.SamplingWindow = TimeSpan.FromMilliseconds(10));
 
         Assert.AreEqual("ExportInterval", interval.ParamName);
         Assert.AreEqual("MaxStacksPerInterval", stacks.ParamName);
+        Assert.AreEqual("SamplingDutyCycle", duty.ParamName);
+        Assert.AreEqual("SamplingWindow", window.ParamName);
     }
 
     private static Func<string, string?> Env(params (string Name, string Value)[] values) =>

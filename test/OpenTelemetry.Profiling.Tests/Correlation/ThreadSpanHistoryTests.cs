@@ -37,14 +37,82 @@ public sealed class ThreadSpanHistoryTests
     [TestMethod]
     public void TryGetStateAt_WhenTheHistoryWasOverwritten_ReportsLostInsteadOfAWrongSpan()
     {
+        // Switches further apart than the horizon: the ring does not grow, it wraps.
         var history = new ThreadSpanHistory(1, Thread.CurrentThread);
         history.Record(10, SpanA);
-        for (int i = 0; i < ThreadSpanHistory.Capacity; i++)
+        for (int i = 1; i <= ThreadSpanHistory.InitialCapacity; i++)
         {
-            history.Record(100 + i, SpanB);
+            history.Record(10 + (i * ThreadSpanHistory.Horizon), SpanB);
         }
 
+        Assert.AreEqual(ThreadSpanHistory.InitialCapacity, history.Capacity);
         Assert.AreEqual(SpanLookupResult.Lost, history.TryGetStateAt(50, out object? state));
         Assert.IsNull(state);
+    }
+
+    [TestMethod]
+    public void Record_WhenAThreadSwitchesFasterThanTheRingCovers_GrowsSoRecentHistoryStaysAvailable()
+    {
+        var history = new ThreadSpanHistory(1, Thread.CurrentThread);
+        int switches = ThreadSpanHistory.InitialCapacity * 10;
+        for (int i = 0; i < switches; i++)
+        {
+            history.Record(1000 + i, (i % 2 == 0) ? SpanA : SpanB);
+        }
+
+        Assert.IsTrue(history.Capacity >= switches, $"capacity {history.Capacity}");
+        Assert.AreEqual(SpanLookupResult.Found, history.TryGetStateAt(1000, out object? first));
+        Assert.AreSame(SpanA, first);
+        Assert.AreEqual(SpanLookupResult.Found, history.TryGetStateAt(1001, out object? second));
+        Assert.AreSame(SpanB, second);
+    }
+
+    [TestMethod]
+    public void Record_NeverGrowsPastTheMaximum()
+    {
+        var history = new ThreadSpanHistory(1, Thread.CurrentThread);
+        for (int i = 0; i < ThreadSpanHistory.MaxCapacity * 2; i++)
+        {
+            history.Record(i, SpanA);
+        }
+
+        Assert.AreEqual(ThreadSpanHistory.MaxCapacity, history.Capacity);
+        Assert.AreEqual(SpanLookupResult.Lost, history.TryGetStateAt(5, out _));
+    }
+
+    [TestMethod]
+    public void TryGetStateAt_WhileTheOwnerKeepsWritingAndGrowing_NeverReturnsAStateRecordedLater()
+    {
+        var history = new ThreadSpanHistory(1, Thread.CurrentThread);
+        var states = Enumerable.Range(0, 1024).Select(_ => new object()).ToArray();
+        long written = 0;
+        var writer = new Thread(() =>
+        {
+            for (int i = 1; i <= 300_000; i++)
+            {
+                history.Record(i, states[i % states.Length]);
+                Volatile.Write(ref written, i);
+            }
+        });
+        writer.Start();
+        int checkedLookups = 0;
+        while (writer.IsAlive || checkedLookups == 0)
+        {
+            long upTo = Volatile.Read(ref written);
+            if (upTo < 2)
+            {
+                continue;
+            }
+
+            long at = upTo - 1;
+            if (history.TryGetStateAt(at, out object? state) == SpanLookupResult.Found)
+            {
+                Assert.AreSame(states[at % states.Length], state, $"lookup at {at}");
+                checkedLookups++;
+            }
+        }
+
+        writer.Join();
+        Assert.IsTrue(checkedLookups > 0);
     }
 }

@@ -1,0 +1,48 @@
+using System.Diagnostics.Metrics;
+
+namespace OpenTelemetry.Profiling.Diagnostics;
+
+/// <summary>
+/// The profiler's own health on a <see cref="Meter"/> named <c>OpenTelemetry.Profiling</c>, so operators can
+/// alert on the profiler itself (add the meter with <c>WithMetrics(m =&gt; m.AddMeter("OpenTelemetry.Profiling"))</c>).
+/// Values are cumulative and updated once per interval by the export thread; instruments only read them.
+/// </summary>
+internal sealed class ProfilerMetrics : IDisposable
+{
+    public const string MeterName = "OpenTelemetry.Profiling";
+
+    private readonly Meter meter;
+    private long samples;
+    private long samplesDropped;
+    private long correlationLost;
+    private long batches;
+
+    public ProfilerMetrics()
+    {
+        this.meter = new Meter(MeterName, typeof(ProfilerMetrics).Assembly.GetName().Version?.ToString());
+        this.meter.CreateObservableCounter("profiler.samples", () => Volatile.Read(ref this.samples), "{sample}", "Samples aggregated into profiles.");
+        this.meter.CreateObservableCounter("profiler.samples.dropped", () => Volatile.Read(ref this.samplesDropped), "{sample}", "Samples dropped because an interval's stack table was full.");
+        this.meter.CreateObservableCounter("profiler.correlation.lost", () => Volatile.Read(ref this.correlationLost), "{sample}", "Samples left unlinked because their thread's span history no longer reached back to them.");
+        this.meter.CreateObservableCounter("profiler.batches", () => Volatile.Read(ref this.batches), "{batch}", "Profile batches handed to exporters.");
+    }
+
+    public long Samples => Volatile.Read(ref this.samples);
+
+    public long SamplesDropped => Volatile.Read(ref this.samplesDropped);
+
+    public long CorrelationLost => Volatile.Read(ref this.correlationLost);
+
+    public long Batches => Volatile.Read(ref this.batches);
+
+    public void AddInterval(long samples, long dropped)
+    {
+        Interlocked.Add(ref this.samples, samples);
+        Interlocked.Add(ref this.samplesDropped, dropped);
+    }
+
+    public void SetCorrelationLost(long total) => Volatile.Write(ref this.correlationLost, total);
+
+    public void AddBatch() => Interlocked.Increment(ref this.batches);
+
+    public void Dispose() => this.meter.Dispose();
+}
