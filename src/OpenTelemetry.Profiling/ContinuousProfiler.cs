@@ -20,17 +20,21 @@ internal sealed class ContinuousProfiler : IDisposable
 {
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(3);
 
+    /// <summary>The runtime raises AllocationTick about every 100 KB allocated.</summary>
+    private const long AllocationTickBytes = 100 * 1024;
+
     private readonly ProfilingOptions options;
     private readonly IReadOnlyList<ProfileExporter> exporters;
     private readonly Func<Resource> resource;
     private readonly MethodMap methods = new();
-    private readonly CpuSampleCollector cpu;
+    private readonly SampleCollector samples;
     private readonly ProfileAssembler assembler;
     private readonly ManualResetEventSlim stopRequested = new(false);
     private readonly Lock exportGate = new();
     private readonly ProfilerMetrics metrics = new();
     private long correlationLostReported;
     private EventPipeSessionRunner? methodRunner;
+    private EventPipeSessionRunner? eventRunner;
     private SamplingScheduler? sampling;
     private Thread? exportThread;
     private Thread? rundownThread;
@@ -43,7 +47,7 @@ internal sealed class ContinuousProfiler : IDisposable
         this.options = options;
         this.exporters = exporters;
         this.resource = resource;
-        this.cpu = new CpuSampleCollector(options.MaxStacksPerInterval);
+        this.samples = new SampleCollector(EnabledTypes(options), options.MaxStacksPerInterval);
         this.assembler = new ProfileAssembler(this.methods, ThreadNames.Get);
     }
 
@@ -60,7 +64,7 @@ internal sealed class ContinuousProfiler : IDisposable
     internal bool MayHaveSamples(Activity span) =>
         this.sampling?.OverlapsSampling(span.StartTimeUtc, span.StartTimeUtc + span.Duration) ?? false;
 
-    internal long CorrelationLost => this.cpu.CorrelationLost;
+    internal long CorrelationLost => this.samples.CorrelationLost;
 
     /// <summary>Starts sampling. Returns false, after one diagnostic, when EventPipe is not available.</summary>
     public bool Start()
@@ -80,7 +84,7 @@ internal sealed class ContinuousProfiler : IDisposable
             if (started)
             {
                 this.intervalStart = DateTimeOffset.UtcNow;
-                this.exportThread = ProfilerThread.Start("Export", this.cpu.ExcludeThread, this.ExportLoop);
+                this.exportThread = ProfilerThread.Start("Export", this.samples.ExcludeThread, this.ExportLoop);
             }
         }
 
@@ -136,9 +140,10 @@ internal sealed class ContinuousProfiler : IDisposable
                 requestStackwalk: false,
                 bufferSizeMB: 16,
                 methodHandler,
-                this.cpu.ExcludeThread);
-            this.rundownThread = ProfilerThread.Start("Rundown", this.cpu.ExcludeThread, () => this.RunRundown(methodHandler));
-            this.sampling = new SamplingScheduler(this.StartSampler, this.options.SamplingWindow, this.options.SamplingDutyCycle, this.cpu.ExcludeThread);
+                this.samples.ExcludeThread);
+            this.eventRunner = this.StartEventSession();
+            this.rundownThread = ProfilerThread.Start("Rundown", this.samples.ExcludeThread, () => this.RunRundown(methodHandler));
+            this.sampling = new SamplingScheduler(this.StartSampler, this.options.SamplingWindow, this.options.SamplingDutyCycle, this.samples.ExcludeThread);
             this.sampling.Start();
             return true;
         }
@@ -188,14 +193,39 @@ internal sealed class ContinuousProfiler : IDisposable
         }
     }
 
+    /// <summary>
+    /// Allocation, contention and exception events, with stacks, in a session of their own that stays on
+    /// while sampling windows open and close, so these profiles are complete. Null when none is enabled.
+    /// </summary>
+    private EventPipeSessionRunner? StartEventSession()
+    {
+        long keywords = (this.samples.IsEnabled(ProfileType.AllocatedBytes) ? RuntimeEvents.GCKeyword : 0)
+            | (this.samples.IsEnabled(ProfileType.LockContentions) ? RuntimeEvents.ContentionKeyword : 0)
+            | (this.samples.IsEnabled(ProfileType.Exceptions) ? RuntimeEvents.ExceptionKeyword : 0);
+        if (keywords == 0)
+        {
+            return null;
+        }
+
+        // AllocationTick is raised only at Verbose.
+        return EventPipeSessionRunner.Start(
+            "Events",
+            [new EventPipeProvider(RuntimeEvents.RuntimeProvider, System.Diagnostics.Tracing.EventLevel.Verbose, keywords)],
+            rundownKeyword: 0,
+            requestStackwalk: true,
+            bufferSizeMB: 32,
+            new RuntimeEventSampleHandler(this.samples),
+            this.samples.ExcludeThread);
+    }
+
     private EventPipeSessionRunner StartSampler() => EventPipeSessionRunner.Start(
         "Sampler",
         [new EventPipeProvider(RuntimeEvents.SampleProfilerProvider, System.Diagnostics.Tracing.EventLevel.Informational)],
         rundownKeyword: 0,
         requestStackwalk: true,
         bufferSizeMB: 32,
-        new SampleEventHandler(this.cpu),
-        this.cpu.ExcludeThread);
+        new SampleEventHandler(this.samples),
+        this.samples.ExcludeThread);
 
     private void RunRundown(MethodEventHandler handler)
     {
@@ -209,7 +239,7 @@ internal sealed class ContinuousProfiler : IDisposable
                 requestStackwalk: false,
                 bufferSizeMB: 64,
                 handler,
-                this.cpu.ExcludeThread);
+                this.samples.ExcludeThread);
             runner.Stop(TimeSpan.FromSeconds(30));
             runner.Dispose();
         }
@@ -222,6 +252,8 @@ internal sealed class ContinuousProfiler : IDisposable
     private void StopSessions()
     {
         this.sampling?.Dispose();
+        this.eventRunner?.Stop(DrainTimeout);
+        this.eventRunner?.Dispose();
         this.methodRunner?.Stop(DrainTimeout);
         this.rundownThread?.Join(DrainTimeout);
         this.methodRunner?.Dispose();
@@ -250,23 +282,26 @@ internal sealed class ContinuousProfiler : IDisposable
     private ProfileBatch EndInterval()
     {
         var end = DateTimeOffset.UtcNow;
-        var samples = this.cpu.Swap(out long rounds, out long roundInterval);
+        var interval = this.samples.Swap();
         try
         {
-            // Honest period: the wall time the interval covered per sampling round. With windows open 10 % of
-            // the time, each round stands for ten round intervals, so count x period estimates the whole
-            // interval's time instead of looking like only the sampled tenth.
             var duration = end - this.intervalStart;
-            long period = rounds > 0 ? (long)(duration.TotalNanoseconds / rounds) : (roundInterval > 0 ? roundInterval : 1_000_000);
-            var batch = this.assembler.Build(
-                [new ProfileInput(ProfileType.Cpu, samples, period)],
-                this.intervalStart,
-                duration,
-                this.resource(),
-                out var stats);
+            var inputs = new List<ProfileInput>(interval.Types.Count);
+            for (int i = 0; i < interval.Types.Count; i++)
+            {
+                var aggregator = interval.Aggregators[i]!;
+                if (aggregator.SampleCount > 0)
+                {
+                    inputs.Add(new ProfileInput(interval.Types[i], aggregator, Period(interval.Types[i], interval, duration)));
+                }
+            }
+
+            var batch = this.assembler.Build(inputs, this.intervalStart, duration, this.resource(), out var stats);
             this.LastNamedShare = stats.NamedShare;
-            this.metrics.AddInterval(samples.SampleCount, samples.DroppedSamples);
-            long lost = this.cpu.CorrelationLost;
+            long sampleCount = interval.Aggregators.Sum(a => a!.SampleCount);
+            long dropped = interval.Aggregators.Sum(a => a!.DroppedSamples);
+            this.metrics.AddInterval(sampleCount, dropped);
+            long lost = this.samples.CorrelationLost;
             this.metrics.SetCorrelationLost(lost);
             if (lost > this.correlationLostReported)
             {
@@ -274,14 +309,60 @@ internal sealed class ContinuousProfiler : IDisposable
                 this.correlationLostReported = lost;
             }
 
-            ProfilingEventSource.Log.IntervalAggregated(samples.SampleCount, samples.Stacks.Count, samples.DroppedSamples, (int)(stats.NamedShare * 100));
+            ProfilingEventSource.Log.IntervalAggregated(sampleCount, interval.Aggregators.Max(a => a!.Stacks.Count), dropped, (int)(stats.NamedShare * 100));
             return batch;
         }
         finally
         {
             this.intervalStart = end;
-            this.cpu.Recycle(samples);
+            this.samples.Recycle(interval);
         }
+    }
+
+    /// <summary>
+    /// The period each profile reports. CPU and wall time: the wall time the interval covered per sampling
+    /// round, so that with windows open 10 % of the time each round stands for ten sampler periods and
+    /// count x period estimates the whole interval instead of looking like only the sampled tenth.
+    /// Allocations: the runtime's sampling threshold. Contention and exceptions: every event is counted.
+    /// </summary>
+    private static long Period(ProfileType type, IntervalSamples interval, TimeSpan duration)
+    {
+        if (type == ProfileType.Cpu || type == ProfileType.Wall)
+        {
+            return interval.Rounds > 0
+                ? (long)(duration.TotalNanoseconds / interval.Rounds)
+                : (interval.RoundIntervalNanos > 0 ? interval.RoundIntervalNanos : 1_000_000);
+        }
+
+        return type == ProfileType.AllocatedBytes || type == ProfileType.AllocatedObjects ? AllocationTickBytes : 1;
+    }
+
+    private static ProfileType[] EnabledTypes(ProfilingOptions options)
+    {
+        var types = new List<ProfileType> { ProfileType.Cpu };
+        if (options.WallTimeEnabled)
+        {
+            types.Add(ProfileType.Wall);
+        }
+
+        if (options.AllocationsEnabled)
+        {
+            types.Add(ProfileType.AllocatedBytes);
+            types.Add(ProfileType.AllocatedObjects);
+        }
+
+        if (options.LockContentionEnabled)
+        {
+            types.Add(ProfileType.LockContentions);
+            types.Add(ProfileType.LockDelay);
+        }
+
+        if (options.ExceptionsEnabled)
+        {
+            types.Add(ProfileType.Exceptions);
+        }
+
+        return [.. types];
     }
 
     private void Export(ProfileBatch batch)

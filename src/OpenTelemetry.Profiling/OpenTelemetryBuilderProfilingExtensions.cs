@@ -36,13 +36,22 @@ public static class OpenTelemetryBuilderProfilingExtensions
 
             // Profiling shares the tracer provider's life and resource: it starts when the SDK (or host) resolves
             // the tracer provider, and it reads the same resource the app's spans carry.
+            // Inserted first so that the profiler's span processor runs before any exporting processor the app
+            // added earlier: attributes it sets when a span ends are then in what gets exported.
             builder.WithTracing();
+            int before = services.Count;
             services.ConfigureOpenTelemetryTracerProvider((sp, tracing) =>
             {
                 var lifetime = sp.GetRequiredService<ProfilerLifetime>();
                 tracing.AddProcessor(lifetime.SpanProcessor);
                 lifetime.EnsureStarted();
             });
+            if (services.Count == before + 1)
+            {
+                var configuration = services[before];
+                services.RemoveAt(before);
+                services.Insert(0, configuration);
+            }
         }
 
         configure(new ProfilingBuilder(services));

@@ -12,6 +12,10 @@ public sealed class ProfilingOptions
     private TimeSpan? samplingWindow;
     private double? samplingDutyCycle;
     private bool? addPyroscopeProfileIdToSpans;
+    private bool? wallTimeEnabled;
+    private bool? allocationsEnabled;
+    private bool? lockContentionEnabled;
+    private bool? exceptionsEnabled;
 
     /// <summary>
     /// Gets or sets a value indicating whether profiling runs at all. Default: <see langword="true"/>.
@@ -107,6 +111,59 @@ public sealed class ProfilingOptions
         get => this.addPyroscopeProfileIdToSpans ?? false;
         set => this.addPyroscopeProfileIdToSpans = value;
     }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether a wall-time profile is produced: every sampled managed thread,
+    /// running or waiting, so time a span spent blocked (I/O, locks, sleeps) shows in its flame graph. It costs
+    /// no extra runtime events (the same samples as CPU). Default: <see langword="true"/>.
+    /// Environment: <c>OTEL_DOTNET_PROFILING_WALL_ENABLED</c>.
+    /// </summary>
+    public bool WallTimeEnabled
+    {
+        get => this.wallTimeEnabled ?? true;
+        set => this.wallTimeEnabled = value;
+    }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether allocation profiles (bytes and objects, by stack and type) are
+    /// produced from the runtime's allocation sampling (one event with a stack walk per ~100 KB allocated).
+    /// Default: <see langword="false"/> (its cost grows with the allocation rate; see README).
+    /// Environment: <c>OTEL_DOTNET_PROFILING_ALLOCATIONS_ENABLED</c>.
+    /// </summary>
+    public bool AllocationsEnabled
+    {
+        get => this.allocationsEnabled ?? false;
+        set => this.allocationsEnabled = value;
+    }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether lock contention profiles (contentions and delay by waiting
+    /// stack) are produced. Default: <see langword="true"/>. Environment: <c>OTEL_DOTNET_PROFILING_LOCK_CONTENTION_ENABLED</c>.
+    /// </summary>
+    public bool LockContentionEnabled
+    {
+        get => this.lockContentionEnabled ?? true;
+        set => this.lockContentionEnabled = value;
+    }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether an exceptions profile (thrown exceptions by stack and type;
+    /// never their messages) is produced. Default: <see langword="true"/>.
+    /// Environment: <c>OTEL_DOTNET_PROFILING_EXCEPTIONS_ENABLED</c>.
+    /// </summary>
+    public bool ExceptionsEnabled
+    {
+        get => this.exceptionsEnabled ?? true;
+        set => this.exceptionsEnabled = value;
+    }
+
+    internal bool IsWallTimeEnabledSet => this.wallTimeEnabled.HasValue;
+
+    internal bool IsAllocationsEnabledSet => this.allocationsEnabled.HasValue;
+
+    internal bool IsLockContentionEnabledSet => this.lockContentionEnabled.HasValue;
+
+    internal bool IsExceptionsEnabledSet => this.exceptionsEnabled.HasValue;
 
     internal bool IsAddPyroscopeProfileIdToSpansSet => this.addPyroscopeProfileIdToSpans.HasValue;
 

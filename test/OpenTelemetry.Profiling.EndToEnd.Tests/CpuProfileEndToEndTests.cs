@@ -53,8 +53,8 @@ public sealed class CpuProfileEndToEndTests
             Assert.AreEqual(value, profileResource.GetValueOrDefault(key), $"resource attribute {key} matches the traces");
         }
 
-        var profile = requests[0].ResourceProfiles[0].ScopeProfiles[0].Profiles[0];
         var strings = requests[0].Dictionary.StringTable;
+        var profile = requests[0].ResourceProfiles[0].ScopeProfiles[0].Profiles.Single(p => strings[p.PeriodType.TypeStrindex] == "cpu");
         Assert.AreEqual("cpu", strings[profile.PeriodType.TypeStrindex]);
         Assert.AreEqual("nanoseconds", strings[profile.PeriodType.UnitStrindex]);
         Assert.IsTrue(profile.Period is > 500_000 and < 20_000_000, $"period is the real sampling period in ns: {profile.Period}");
@@ -66,7 +66,8 @@ public sealed class CpuProfileEndToEndTests
         foreach (var request in requests)
         {
             var d = request.Dictionary;
-            foreach (var profile in request.ResourceProfiles.SelectMany(r => r.ScopeProfiles).SelectMany(s => s.Profiles))
+            foreach (var profile in request.ResourceProfiles.SelectMany(r => r.ScopeProfiles).SelectMany(s => s.Profiles)
+                .Where(p => d.StringTable[p.PeriodType.TypeStrindex] == "cpu"))
             {
                 foreach (Sample sample in profile.Samples)
                 {

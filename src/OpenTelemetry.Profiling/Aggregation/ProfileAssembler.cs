@@ -32,8 +32,8 @@ internal sealed class ProfileAssembler
         var dictionary = new ProfileDictionaryBuilder();
         int frameTypeAttribute = dictionary.Attribute(FrameTypeAttribute, AttributeValue.Of(DotnetFrameType));
         int[] frameAttributes = [frameTypeAttribute];
-        var locationByAddress = new Dictionary<ulong, (int Location, bool Named, bool Artifact)>();
-        var attributeSets = new Dictionary<(int Thread, string Endpoint), int[]>();
+        var locationByAddress = new Dictionary<ulong, FrameInfo>();
+        var attributeSets = new Dictionary<(int Thread, string Endpoint, string? LabelKey, string Label), int[]>();
         long frames = 0, named = 0;
         var profiles = new List<Profile>(inputs.Count);
         var locations = new List<int>(128);
@@ -43,23 +43,25 @@ internal sealed class ProfileAssembler
             var aggregator = input.Samples;
             int[] stackIndex = new int[aggregator.Stacks.Count];
             int[] stackNamed = new int[aggregator.Stacks.Count];
+            bool[] stackIdle = new bool[aggregator.Stacks.Count];
             for (int id = 0; id < stackIndex.Length; id++)
             {
                 locations.Clear();
                 var raw = aggregator.Stacks.Get(id);
                 for (int i = 0; i < raw.Length; i++)
                 {
-                    var (location, isNamed, artifact) = this.Location(dictionary, locationByAddress, frameAttributes, raw[i], isLeaf: i == 0);
+                    var frame = this.Location(dictionary, locationByAddress, frameAttributes, raw[i], isLeaf: i == 0);
+                    stackIdle[id] |= frame.IdleWait;
 
                     // A thread stopped for sampling at a GC poll shows the poll helper as its leaf: that time
                     // belongs to the method that polled.
-                    if (artifact && locations.Count == 0 && i + 1 < raw.Length)
+                    if (frame.Artifact && locations.Count == 0 && i + 1 < raw.Length)
                     {
                         continue;
                     }
 
-                    locations.Add(location);
-                    stackNamed[id] += isNamed ? 1 : 0;
+                    locations.Add(frame.Location);
+                    stackNamed[id] += frame.Named ? 1 : 0;
                 }
 
                 stackIndex[id] = dictionary.Stack(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(locations));
@@ -74,18 +76,28 @@ internal sealed class ProfileAssembler
             var merged = new Dictionary<(int Stack, int[] Attributes, int Link), long>();
             foreach (var (key, value) in aggregator.Values)
             {
-                string endpoint = aggregator.Endpoints[key.EndpointId];
-                if (!attributeSets.TryGetValue((key.ThreadId, endpoint), out int[]? attributes))
+                // A parked thread with no span is not waiting for anything the app asked for.
+                if (input.Type.LeavesOutIdleThreads && key.LinkId == 0 && stackIdle[key.StackId])
                 {
-                    attributes = this.Attributes(dictionary, key.ThreadId, endpoint);
-                    attributeSets.Add((key.ThreadId, endpoint), attributes);
+                    continue;
+                }
+
+                string endpoint = aggregator.Endpoints[key.EndpointId];
+                var attributeKey = (key.ThreadId, endpoint, input.Type.LabelAttribute, aggregator.Labels[key.LabelId]);
+                if (!attributeSets.TryGetValue(attributeKey, out int[]? attributes))
+                {
+                    attributes = this.Attributes(dictionary, attributeKey);
+                    attributeSets.Add(attributeKey, attributes);
                 }
 
                 var mergedKey = (stackIndex[key.StackId], attributes, linkIndex[key.LinkId]);
                 merged[mergedKey] = merged.GetValueOrDefault(mergedKey) + value;
-                int depth = dictionary.StackLength(stackIndex[key.StackId]);
-                frames += depth * value;
-                named += stackNamed[key.StackId] * value;
+                if (input.Type == ProfileType.Cpu)
+                {
+                    // Naming is measured on CPU samples, where each value is one sample.
+                    frames += dictionary.StackLength(stackIndex[key.StackId]) * value;
+                    named += stackNamed[key.StackId] * value;
+                }
             }
 
             var samples = new List<SampleRecord>(merged.Count);
@@ -108,9 +120,9 @@ internal sealed class ProfileAssembler
         return new ProfileBatch(dictionary.Build(), profiles, resource);
     }
 
-    private (int Location, bool Named, bool Artifact) Location(
+    private FrameInfo Location(
         ProfileDictionaryBuilder dictionary,
-        Dictionary<ulong, (int Location, bool Named, bool Artifact)> cache,
+        Dictionary<ulong, FrameInfo> cache,
         int[] frameAttributes,
         ulong address,
         bool isLeaf)
@@ -126,8 +138,11 @@ internal sealed class ProfileAssembler
         int function = symbol is null
             ? dictionary.Function(UnknownFrameName, null, null)
             : dictionary.Function(symbol.Name, null, symbol.ModuleName);
-        bool artifact = symbol is not null && IsSuspensionArtifact(symbol.Name);
-        var result = (dictionary.Location(function, 0, frameAttributes), symbol is not null, artifact);
+        var result = new FrameInfo(
+            dictionary.Location(function, 0, frameAttributes),
+            symbol is not null,
+            symbol is not null && IsSuspensionArtifact(symbol.Name),
+            symbol is not null && IsIdleWait(symbol.Name));
         cache.Add(key, result);
         return result;
     }
@@ -136,9 +151,22 @@ internal sealed class ProfileAssembler
     private static bool IsSuspensionArtifact(string name) =>
         name.StartsWith("System.Threading.Thread.<PollGC>", StringComparison.Ordinal) || name == "System.Threading.Thread.PollGC";
 
-    private int[] Attributes(ProfileDictionaryBuilder dictionary, int threadId, string endpoint)
+    /// <summary>
+    /// Where a thread waits when it has nothing to do: thread-pool workers parked for work, the pool's gate
+    /// thread, the socket event loop and the timer thread. The wall profile leaves such samples out when no
+    /// span is active, so idle threads do not swamp it.
+    /// </summary>
+    private static bool IsIdleWait(string name) =>
+        name.StartsWith("System.Threading.LowLevelLifoSemaphore.", StringComparison.Ordinal)
+        || name.StartsWith("System.Threading.PortableThreadPool/GateThread.", StringComparison.Ordinal)
+        || name.StartsWith("System.Net.Sockets.SocketAsyncEngine.EventLoop", StringComparison.Ordinal)
+        || name.StartsWith("System.Threading.TimerQueue.TimerThread", StringComparison.Ordinal)
+        || name.StartsWith("System.Threading.PortableThreadPool/WaitThread.", StringComparison.Ordinal);
+
+    private int[] Attributes(ProfileDictionaryBuilder dictionary, (int Thread, string Endpoint, string? LabelKey, string Label) key)
     {
-        var attributes = new List<int>(3) { dictionary.Attribute(ThreadIdAttribute, AttributeValue.Of(threadId)) };
+        var (threadId, endpoint, labelKey, label) = key;
+        var attributes = new List<int>(4) { dictionary.Attribute(ThreadIdAttribute, AttributeValue.Of(threadId)) };
         string? name = this.threadName(threadId);
         if (!string.IsNullOrEmpty(name))
         {
@@ -150,6 +178,13 @@ internal sealed class ProfileAssembler
             attributes.Add(dictionary.Attribute(LocalRootSpanNameAttribute, AttributeValue.Of(endpoint)));
         }
 
+        if (labelKey is not null && label.Length != 0)
+        {
+            attributes.Add(dictionary.Attribute(labelKey, AttributeValue.Of(label)));
+        }
+
         return [.. attributes];
     }
+
+    private readonly record struct FrameInfo(int Location, bool Named, bool Artifact, bool IdleWait);
 }

@@ -16,6 +16,8 @@ internal sealed class SampleAggregator
     private readonly List<string> endpoints = [string.Empty];
     private readonly Dictionary<string, int> endpointIds = new(StringComparer.Ordinal) { [string.Empty] = 0 };
     private readonly Dictionary<Activity, (int LinkId, int EndpointId)> spans = new(ReferenceEqualityComparer.Instance);
+    private readonly List<string> labels = [string.Empty];
+    private readonly Dictionary<string, int> labelIds = new(StringComparer.Ordinal) { [string.Empty] = 0 };
 
     public SampleAggregator(int maxStacks)
     {
@@ -30,13 +32,16 @@ internal sealed class SampleAggregator
 
     public IReadOnlyList<string> Endpoints => this.endpoints;
 
+    /// <summary>Gets the labels (type names of allocations and exceptions); 0 is "none".</summary>
+    public IReadOnlyList<string> Labels => this.labels;
+
     /// <summary>Gets the number of samples added (each may carry a value other than 1).</summary>
     public long SampleCount { get; private set; }
 
     /// <summary>Gets the number of samples refused because the interval's stack table was full.</summary>
     public long DroppedSamples { get; private set; }
 
-    public bool Add(int threadId, ReadOnlySpan<ulong> stack, Activity? span, long value)
+    public bool Add(int threadId, ReadOnlySpan<ulong> stack, Activity? span, long value, string? label = null)
     {
         int stackId = this.Stacks.Intern(stack);
         if (stackId < 0)
@@ -46,7 +51,15 @@ internal sealed class SampleAggregator
         }
 
         (int linkId, int endpointId) = span is null ? (0, 0) : this.Span(span);
-        var key = new SampleKey(stackId, threadId, linkId, endpointId);
+        int labelId = 0;
+        if (!string.IsNullOrEmpty(label) && !this.labelIds.TryGetValue(label, out labelId))
+        {
+            labelId = this.labels.Count;
+            this.labels.Add(label);
+            this.labelIds.Add(label, labelId);
+        }
+
+        var key = new SampleKey(stackId, threadId, linkId, endpointId, labelId);
         ref long slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(this.values, key, out _);
         slot += value;
         this.SampleCount++;
@@ -64,6 +77,9 @@ internal sealed class SampleAggregator
         this.endpointIds.Clear();
         this.endpointIds[string.Empty] = 0;
         this.spans.Clear();
+        this.labels.RemoveRange(1, this.labels.Count - 1);
+        this.labelIds.Clear();
+        this.labelIds[string.Empty] = 0;
         this.SampleCount = 0;
         this.DroppedSamples = 0;
     }

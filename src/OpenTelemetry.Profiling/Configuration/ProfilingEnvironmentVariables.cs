@@ -12,4 +12,8 @@ internal static class ProfilingEnvironmentVariables
     public const string SamplingWindow = "OTEL_DOTNET_PROFILING_SAMPLING_WINDOW";
     public const string SamplingDutyCycle = "OTEL_DOTNET_PROFILING_SAMPLING_DUTY_CYCLE";
     public const string PyroscopeProfileId = "OTEL_DOTNET_PROFILING_PYROSCOPE_PROFILE_ID";
+    public const string WallEnabled = "OTEL_DOTNET_PROFILING_WALL_ENABLED";
+    public const string AllocationsEnabled = "OTEL_DOTNET_PROFILING_ALLOCATIONS_ENABLED";
+    public const string LockContentionEnabled = "OTEL_DOTNET_PROFILING_LOCK_CONTENTION_ENABLED";
+    public const string ExceptionsEnabled = "OTEL_DOTNET_PROFILING_EXCEPTIONS_ENABLED";
 }

@@ -11,69 +11,18 @@ internal static class ProfilingOptionsEnvironmentReader
 {
     public static void Apply(ProfilingOptions options, Func<string, string?> getEnvironmentVariable)
     {
-        if (!options.IsEnabledSet && Read(getEnvironmentVariable, ProfilingEnvironmentVariables.Enabled) is { } enabled)
-        {
-            if (bool.TryParse(enabled, out bool value))
-            {
-                options.Enabled = value;
-            }
-            else
-            {
-                Invalid(ProfilingEnvironmentVariables.Enabled, enabled, "Expected true or false.");
-            }
-        }
+        var reader = new Reader(getEnvironmentVariable);
+        reader.Bool(ProfilingEnvironmentVariables.Enabled, options.IsEnabledSet, v => options.Enabled = v);
+        reader.Bool(ProfilingEnvironmentVariables.PyroscopeProfileId, options.IsAddPyroscopeProfileIdToSpansSet, v => options.AddPyroscopeProfileIdToSpans = v);
+        reader.Bool(ProfilingEnvironmentVariables.WallEnabled, options.IsWallTimeEnabledSet, v => options.WallTimeEnabled = v);
+        reader.Bool(ProfilingEnvironmentVariables.AllocationsEnabled, options.IsAllocationsEnabledSet, v => options.AllocationsEnabled = v);
+        reader.Bool(ProfilingEnvironmentVariables.LockContentionEnabled, options.IsLockContentionEnabledSet, v => options.LockContentionEnabled = v);
+        reader.Bool(ProfilingEnvironmentVariables.ExceptionsEnabled, options.IsExceptionsEnabledSet, v => options.ExceptionsEnabled = v);
+        reader.Int(ProfilingEnvironmentVariables.ExportInterval, options.IsExportIntervalSet, 1000, 600_000, "milliseconds", v => options.ExportInterval = TimeSpan.FromMilliseconds(v));
+        reader.Int(ProfilingEnvironmentVariables.MaxStacks, options.IsMaxStacksSet, 100, 1_000_000, "a whole number", v => options.MaxStacksPerInterval = v);
+        reader.Int(ProfilingEnvironmentVariables.SamplingWindow, options.IsSamplingWindowSet, 100, 60_000, "milliseconds", v => options.SamplingWindow = TimeSpan.FromMilliseconds(v));
 
-        if (!options.IsAddPyroscopeProfileIdToSpansSet && Read(getEnvironmentVariable, ProfilingEnvironmentVariables.PyroscopeProfileId) is { } pyroscope)
-        {
-            if (bool.TryParse(pyroscope, out bool value))
-            {
-                options.AddPyroscopeProfileIdToSpans = value;
-            }
-            else
-            {
-                Invalid(ProfilingEnvironmentVariables.PyroscopeProfileId, pyroscope, "Expected true or false.");
-            }
-        }
-
-        if (!options.IsExportIntervalSet && Read(getEnvironmentVariable, ProfilingEnvironmentVariables.ExportInterval) is { } interval)
-        {
-            if (int.TryParse(interval, NumberStyles.None, CultureInfo.InvariantCulture, out int ms)
-                && TimeSpan.FromMilliseconds(ms) is var span
-                && span >= ProfilingOptions.MinExportInterval && span <= ProfilingOptions.MaxExportInterval)
-            {
-                options.ExportInterval = span;
-            }
-            else
-            {
-                Invalid(ProfilingEnvironmentVariables.ExportInterval, interval, "Expected milliseconds between 1000 and 600000.");
-            }
-        }
-
-        if (!options.IsMaxStacksSet && Read(getEnvironmentVariable, ProfilingEnvironmentVariables.MaxStacks) is { } maxStacks)
-        {
-            if (int.TryParse(maxStacks, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value is >= 100 and <= 1_000_000)
-            {
-                options.MaxStacksPerInterval = value;
-            }
-            else
-            {
-                Invalid(ProfilingEnvironmentVariables.MaxStacks, maxStacks, "Expected a whole number between 100 and 1000000.");
-            }
-        }
-
-        if (!options.IsSamplingWindowSet && Read(getEnvironmentVariable, ProfilingEnvironmentVariables.SamplingWindow) is { } window)
-        {
-            if (int.TryParse(window, NumberStyles.None, CultureInfo.InvariantCulture, out int ms) && ms is >= 100 and <= 60_000)
-            {
-                options.SamplingWindow = TimeSpan.FromMilliseconds(ms);
-            }
-            else
-            {
-                Invalid(ProfilingEnvironmentVariables.SamplingWindow, window, "Expected milliseconds between 100 and 60000.");
-            }
-        }
-
-        if (!options.IsSamplingDutyCycleSet && Read(getEnvironmentVariable, ProfilingEnvironmentVariables.SamplingDutyCycle) is { } duty)
+        if (!options.IsSamplingDutyCycleSet && reader.Read(ProfilingEnvironmentVariables.SamplingDutyCycle) is { } duty)
         {
             if (double.TryParse(duty, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value is >= 0.01 and <= 1)
             {
@@ -86,12 +35,49 @@ internal static class ProfilingOptionsEnvironmentReader
         }
     }
 
-    private static string? Read(Func<string, string?> getEnvironmentVariable, string name)
-    {
-        string? value = getEnvironmentVariable(name)?.Trim();
-        return string.IsNullOrEmpty(value) ? null : value;
-    }
-
     private static void Invalid(string name, string value, string reason) =>
         ProfilingEventSource.Log.InvalidEnvironmentVariable(name, value, reason);
+
+    private readonly struct Reader(Func<string, string?> getEnvironmentVariable)
+    {
+        public string? Read(string name)
+        {
+            string? value = getEnvironmentVariable(name)?.Trim();
+            return string.IsNullOrEmpty(value) ? null : value;
+        }
+
+        public void Bool(string name, bool setInCode, Action<bool> apply)
+        {
+            if (setInCode || this.Read(name) is not { } text)
+            {
+                return;
+            }
+
+            if (bool.TryParse(text, out bool value))
+            {
+                apply(value);
+            }
+            else
+            {
+                Invalid(name, text, "Expected true or false.");
+            }
+        }
+
+        public void Int(string name, bool setInCode, int min, int max, string what, Action<int> apply)
+        {
+            if (setInCode || this.Read(name) is not { } text)
+            {
+                return;
+            }
+
+            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value >= min && value <= max)
+            {
+                apply(value);
+            }
+            else
+            {
+                Invalid(name, text, string.Create(CultureInfo.InvariantCulture, $"Expected {what} between {min} and {max}."));
+            }
+        }
+    }
 }

@@ -1,7 +1,7 @@
 namespace OpenTelemetry.Profiling.Sampling;
 
-/// <summary>Hands the runtime's thread samples (sampled thread, time, state, stack) to the CPU collector.</summary>
-internal sealed class SampleEventHandler(CpuSampleCollector cpu) : INetTraceEventHandler
+/// <summary>Hands the runtime's thread samples (sampled thread, time, state, stack) to the collector, for CPU and wall time.</summary>
+internal sealed class SampleEventHandler(SampleCollector samples) : INetTraceEventHandler
 {
     public void OnTraceStart(in NetTraceHeader header)
     {
@@ -16,7 +16,7 @@ internal sealed class SampleEventHandler(CpuSampleCollector cpu) : INetTraceEven
         if (e.Metadata.Kind == KnownEventKind.ThreadSample)
         {
             var state = RuntimeEventDecoders.ReadThreadSampleState(e.Payload);
-            cpu.OnSample((int)e.ThreadId, e.TimestampQpc, e.Stack, state == ThreadSampleState.Managed);
+            samples.OnThreadSample((int)e.ThreadId, e.TimestampQpc, e.Stack, state == ThreadSampleState.Managed);
         }
     }
 }

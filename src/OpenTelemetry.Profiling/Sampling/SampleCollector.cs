@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using OpenTelemetry.Profiling.Aggregation;
+using OpenTelemetry.Profiling.Correlation;
+
+namespace OpenTelemetry.Profiling.Sampling;
+
+/// <summary>
+/// Receives samples of every enabled profile type (thread samples for CPU and wall time; allocation,
+/// contention and exception events), links each to the span that was current on its thread at that instant,
+/// and aggregates them for the current interval. Consumer threads add; the export thread swaps the aggregators
+/// out at the end of each interval (a short uncontended lock per sample: the only point where they meet).
+/// Samples of the profiler's own threads, or taken inside its own work, are dropped.
+/// </summary>
+internal sealed class SampleCollector
+{
+    // Samples of one round are written back to back; rounds are about a millisecond apart (more when the
+    // sampling rate was lowered). A larger gap is a pause in sampling, not a round.
+    private static readonly long RoundGapTicks = Stopwatch.Frequency / 5000;
+    private static readonly long PauseTicks = Stopwatch.Frequency / 10;
+
+    private readonly Lock gate = new();
+    private readonly HashSet<int> ownThreads = [];
+    private readonly ProfileType[] types;
+    private readonly int maxStacks;
+    private SampleAggregator?[] current;
+    private SampleAggregator?[]? spare;
+    private long lastSampleTimestamp;
+    private long roundStartTimestamp;
+    private long roundGapSum;
+    private long roundGaps;
+    private long rounds;
+
+    public SampleCollector(IReadOnlyList<ProfileType> enabledTypes, int maxStacks)
+    {
+        this.types = [.. enabledTypes];
+        this.maxStacks = maxStacks;
+        this.current = this.NewAggregators();
+        this.spare = this.NewAggregators();
+    }
+
+    /// <summary>Gets the number of samples left unlinked because their thread's switch history no longer reached back to them.</summary>
+    public long CorrelationLost { get; private set; }
+
+    /// <summary>Gets the number of samples taken on the profiler's own threads or inside its own work, and dropped.</summary>
+    public long OwnSamplesDropped { get; private set; }
+
+    public bool IsEnabled(ProfileType type) => Array.IndexOf(this.types, type) >= 0;
+
+    /// <summary>Excludes a thread of the profiler itself from profiles.</summary>
+    public void ExcludeThread(int osThreadId)
+    {
+        lock (this.gate)
+        {
+            this.ownThreads.Add(osThreadId);
+        }
+    }
+
+    /// <summary>
+    /// Adds one runtime thread sample: to CPU when the thread was in managed code, to wall time either way.
+    /// <paramref name="managed"/> is false when the thread was blocked or in native code.
+    /// </summary>
+    public void OnThreadSample(int threadId, long timestamp, ReadOnlySpan<ulong> stack, bool managed)
+    {
+        lock (this.gate)
+        {
+            this.CountRound(timestamp);
+            if (stack.IsEmpty || !this.TryGetSpan(threadId, timestamp, out var span))
+            {
+                return;
+            }
+
+            if (managed)
+            {
+                this.Aggregator(ProfileType.Cpu)?.Add(threadId, stack, span, 1);
+            }
+
+            this.Aggregator(ProfileType.Wall)?.Add(threadId, stack, span, 1);
+        }
+    }
+
+    /// <summary>Adds one event sample (allocation, contention, exception) with its value and label (a type name).</summary>
+    public void OnEvent(ProfileType type, int threadId, long timestamp, ReadOnlySpan<ulong> stack, long value, string? label)
+    {
+        lock (this.gate)
+        {
+            if (this.Aggregator(type) is { } aggregator && this.TryGetSpan(threadId, timestamp, out var span))
+            {
+                aggregator.Add(threadId, stack, span, value, label);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Ends the interval: returns its samples per profile type, the number of sampling rounds seen and the
+    /// mean time between rounds while sampling was on (nanoseconds, 0 if unknown). The caller hands the
+    /// aggregators back with <see cref="Recycle"/> once it has built the profiles.
+    /// </summary>
+    public IntervalSamples Swap()
+    {
+        lock (this.gate)
+        {
+            var full = this.current;
+            this.current = this.spare ?? this.NewAggregators();
+            this.spare = null;
+            long interval = this.roundGaps == 0 ? 0 : (long)(this.roundGapSum / (double)this.roundGaps * 1e9 / Stopwatch.Frequency);
+            var result = new IntervalSamples(this.types, full, this.rounds, interval);
+            this.roundGapSum = 0;
+            this.roundGaps = 0;
+            this.rounds = 0;
+            return result;
+        }
+    }
+
+    public void Recycle(IntervalSamples samples)
+    {
+        foreach (var aggregator in samples.Aggregators)
+        {
+            aggregator?.Clear();
+        }
+
+        lock (this.gate)
+        {
+            this.spare = samples.Aggregators;
+        }
+    }
+
+    private SampleAggregator?[] NewAggregators() => [.. this.types.Select(_ => new SampleAggregator(this.maxStacks))];
+
+    private SampleAggregator? Aggregator(ProfileType type)
+    {
+        int index = Array.IndexOf(this.types, type);
+        return index < 0 ? null : this.current[index];
+    }
+
+    /// <summary>Finds the span current on the thread at that time; false when the sample must be dropped as the profiler's own.</summary>
+    private bool TryGetSpan(int threadId, long timestamp, out Activity? span)
+    {
+        span = null;
+        if (this.ownThreads.Contains(threadId))
+        {
+            this.OwnSamplesDropped++;
+            return false;
+        }
+
+        if (SpanTracker.TryGetHistory(threadId, out var history))
+        {
+            if (history!.TryGetStateAt(timestamp, out object? state) == SpanLookupResult.Lost)
+            {
+                this.CorrelationLost++;
+            }
+            else if (ReferenceEquals(state, SpanTracker.ProfilerWork))
+            {
+                this.OwnSamplesDropped++;
+                return false;
+            }
+            else
+            {
+                span = state as Activity;
+            }
+        }
+
+        return true;
+    }
+
+    private void CountRound(long timestamp)
+    {
+        // A round starts when the previous sample is more than a round gap old; the period is the distance
+        // between round starts, leaving out pauses (sampling windows switched off).
+        if (this.lastSampleTimestamp == 0 || timestamp - this.lastSampleTimestamp > RoundGapTicks)
+        {
+            long sinceLastRound = timestamp - this.roundStartTimestamp;
+            if (this.roundStartTimestamp != 0 && sinceLastRound < PauseTicks)
+            {
+                this.roundGapSum += sinceLastRound;
+                this.roundGaps++;
+            }
+
+            this.roundStartTimestamp = timestamp;
+            this.rounds++;
+        }
+
+        this.lastSampleTimestamp = timestamp;
+    }
+}

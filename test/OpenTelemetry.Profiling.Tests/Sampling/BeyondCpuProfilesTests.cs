@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using OpenTelemetry.Profiling.Model;
+using OpenTelemetry.Resources;
+
+namespace OpenTelemetry.Profiling.Tests.Sampling;
+
+/// <summary>
+/// Ground truth for the profile types beyond CPU: a known method allocates a known number of bytes, waits a
+/// known number of times on a contended lock, throws a known number of exceptions, or sleeps a known time,
+/// inside a span; each must show up in its profile, within a stated tolerance, linked to that span.
+/// </summary>
+[TestClass]
+[DoNotParallelize]
+public sealed class BeyondCpuProfilesTests
+{
+    private const string SourceName = "BeyondCpuProfilesTests";
+    private static readonly ActivitySource Source = new(SourceName);
+    private static ActivityListener? listener;
+
+    [ClassInitialize]
+    public static void StartListening(TestContext context)
+    {
+        listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+    }
+
+    [ClassCleanup]
+    public static void StopListening() => listener?.Dispose();
+
+    [TestMethod]
+    public async Task Allocations_EstimateTheKnownBytesOfTheAllocatingMethodWithinTenPercent_LinkedToItsSpan()
+    {
+        const long TotalBytes = 256L * 1024 * 1024;
+        var batch = await Profile(new ProfilingOptions { AllocationsEnabled = true }, () =>
+        {
+            using var span = Source.StartActivity("allocate")!;
+            AllocateKnownBytes(TotalBytes);
+            return span.SpanId.ToHexString();
+        });
+
+        var (bytes, spanIds, labels) = Sum(batch.Batch, "alloc_space", "AllocateKnownBytes", "allocation.type");
+        var (objects, _, _) = Sum(batch.Batch, "alloc_objects", "AllocateKnownBytes", "allocation.type");
+        Console.WriteLine($"estimated {bytes:N0} bytes, {objects:N0} objects of {TotalBytes:N0} bytes / {TotalBytes / 8024:N0} arrays; types {string.Join(",", labels)}");
+
+        Assert.AreEqual(TotalBytes, bytes, TotalBytes * 0.10, "estimated bytes within 10% of what was allocated");
+        Assert.AreEqual(TotalBytes / 8024.0, objects, TotalBytes / 8024.0 * 0.15, "estimated objects within 15%");
+        CollectionAssert.AreEquivalent(new[] { batch.SpanId }, spanIds.ToArray(), "linked to the allocating span");
+        CollectionAssert.AreEquivalent(new[] { "System.Byte[]" }, labels.ToArray(), "the allocated type as attribute");
+    }
+
+    [TestMethod]
+    public async Task Exceptions_CountEveryThrowByTypeAndStack_LinkedToItsSpan()
+    {
+        const int Throws = 300;
+        var batch = await Profile(new ProfilingOptions(), () =>
+        {
+            using var span = Source.StartActivity("throw")!;
+            for (int i = 0; i < Throws; i++)
+            {
+                ThrowAndCatch();
+            }
+
+            return span.SpanId.ToHexString();
+        });
+
+        var (count, spanIds, labels) = Sum(batch.Batch, "exceptions", "ThrowAndCatch", "exception.type");
+
+        Assert.AreEqual(Throws, count, "every thrown exception counted");
+        CollectionAssert.AreEquivalent(new[] { batch.SpanId }, spanIds.ToArray());
+        CollectionAssert.AreEquivalent(new[] { typeof(KnownProfilingTestException).FullName }, labels.ToArray(), "types: " + string.Join(",", labels));
+        Assert.IsFalse(batch.Batch.Dictionary.Strings.Any(s => s.Contains("secret message", StringComparison.Ordinal)), "messages are not exported");
+    }
+
+    [TestMethod]
+    public async Task LockContention_CountsEachContendedWaitAndItsDelayWithinTwentyPercent_LinkedToTheWaitingSpan()
+    {
+        const int Waits = 10;
+        var waited = TimeSpan.Zero;
+        var batch = await Profile(new ProfilingOptions(), () =>
+        {
+            using var span = Source.StartActivity("wait-for-lock")!;
+            waited = ContendedWaits(Waits, TimeSpan.FromMilliseconds(40));
+            return span.SpanId.ToHexString();
+        });
+
+        var (count, spanIds, _) = Sum(batch.Batch, "contentions", "ContendedWaits", null);
+        var (delayNs, _, _) = Sum(batch.Batch, "delay", "ContendedWaits", null);
+        Console.WriteLine($"contentions {count}, delay {delayNs / 1e6:F1} ms, measured wait {waited.TotalMilliseconds:F1} ms");
+
+        Assert.AreEqual(Waits, count, "one contention per contended wait");
+        Assert.AreEqual(waited.TotalNanoseconds, delayNs, waited.TotalNanoseconds * 0.20, "delay within 20% of the measured wait");
+        CollectionAssert.AreEquivalent(new[] { batch.SpanId }, spanIds.ToArray());
+    }
+
+    [TestMethod]
+    public async Task WallTime_ShowsTheKnownSleepOfARequestWithinTwentyFivePercent_LinkedToItsSpan()
+    {
+        var sleep = TimeSpan.FromMilliseconds(800);
+        var batch = await Profile(new ProfilingOptions { SamplingDutyCycle = 1 }, () =>
+        {
+            using var span = Source.StartActivity("sleepy-request")!;
+            SleepKnownTime(sleep);
+            return span.SpanId.ToHexString();
+        });
+
+        var wall = batch.Batch.Profiles.Single(p => batch.Batch.Dictionary.Strings[p.PeriodType.TypeStrIndex] == "wall");
+        var (count, spanIds, _) = Sum(batch.Batch, "wall", "SleepKnownTime", null);
+        var (cpuCount, _, _) = Sum(batch.Batch, "cpu", "SleepKnownTime", null);
+        double wallMs = count * wall.Period / 1e6;
+        Console.WriteLine($"wall samples {count} x {wall.Period / 1e6:F2} ms = {wallMs:F0} ms (slept {sleep.TotalMilliseconds} ms); cpu samples {cpuCount}");
+
+        Assert.AreEqual(sleep.TotalMilliseconds, wallMs, sleep.TotalMilliseconds * 0.25, "wall time of the sleep within 25%");
+        Assert.IsTrue(cpuCount <= count / 10, "a sleeping thread is not CPU");
+        CollectionAssert.AreEquivalent(new[] { batch.SpanId }, spanIds.ToArray());
+    }
+
+    [TestMethod]
+    public async Task WallTime_LeavesOutIdleThreadPoolWorkers()
+    {
+        var batch = await Profile(new ProfilingOptions { SamplingDutyCycle = 1 }, () =>
+        {
+            Thread.Sleep(500);
+            return string.Empty;
+        });
+
+        var (idle, _, _) = Sum(batch.Batch, "wall", "LowLevelLifoSemaphore", null);
+        Assert.AreEqual(0, idle, "parked pool workers with no span are not wall time of the app");
+    }
+
+    private static async Task<(ProfileBatch Batch, string SpanId)> Profile(ProfilingOptions options, Func<string> work)
+    {
+        options.ExportInterval = TimeSpan.FromMinutes(10);
+        using var profiler = new ContinuousProfiler(options, [], () => ResourceBuilder.CreateEmpty().Build());
+        Assert.IsTrue(profiler.Start());
+        await Task.Delay(300); // let the sessions start delivering
+        string spanId = await Task.Run(work);
+        await Task.Delay(600); // events reach the consumer 100-300 ms after they happen
+        return (profiler.CollectInterval(), spanId);
+    }
+
+    /// <summary>Sums a profile type's values over samples whose stack contains <paramref name="function"/>.</summary>
+    private static (long Value, HashSet<string> SpanIds, HashSet<string> Labels) Sum(ProfileBatch batch, string sampleOrPeriodType, string function, string? labelKey)
+    {
+        var d = batch.Dictionary;
+        var profile = batch.Profiles.SingleOrDefault(p => d.Strings[p.SampleType.TypeStrIndex] == sampleOrPeriodType)
+            ?? batch.Profiles.Single(p => d.Strings[p.PeriodType.TypeStrIndex] == sampleOrPeriodType);
+        long value = 0;
+        var spans = new HashSet<string>();
+        var labels = new HashSet<string>();
+        foreach (var sample in profile.Samples)
+        {
+            bool matches = d.Stacks[sample.StackIndex].LocationIndices
+                .Any(l => d.Strings[d.Functions[d.Locations[l].FunctionIndex].NameStrIndex].Contains(function, StringComparison.Ordinal));
+            if (!matches)
+            {
+                continue;
+            }
+
+            value += sample.Value;
+            spans.Add(sample.LinkIndex == 0 ? "(none)" : d.Links[sample.LinkIndex].SpanIdHex);
+            foreach (int a in sample.AttributeIndices)
+            {
+                if (labelKey is not null && d.Strings[d.Attributes[a].KeyStrIndex] == labelKey)
+                {
+                    labels.Add(d.Attributes[a].Value.StringValue!);
+                }
+            }
+        }
+
+        return (value, spans, labels);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AllocateKnownBytes(long total)
+    {
+        // byte[8000]: 8,000 bytes of data plus a 24-byte header = 8,024 bytes per array on 64-bit.
+        long allocated = 0;
+        byte[]? keep = null;
+        while (allocated < total)
+        {
+            keep = new byte[8000];
+            allocated += 8024;
+        }
+
+        GC.KeepAlive(keep);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowAndCatch()
+    {
+        try
+        {
+            throw new KnownProfilingTestException("secret message");
+        }
+        catch (KnownProfilingTestException)
+        {
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static TimeSpan ContendedWaits(int waits, TimeSpan hold)
+    {
+        var gate = new object();
+        var waited = TimeSpan.Zero;
+        for (int i = 0; i < waits; i++)
+        {
+            using var held = new ManualResetEventSlim();
+            var holder = new Thread(() =>
+            {
+                lock (gate)
+                {
+                    held.Set();
+                    Thread.Sleep(hold);
+                }
+            });
+            holder.Start();
+            held.Wait();
+            long start = Stopwatch.GetTimestamp();
+            lock (gate)
+            {
+                waited += Stopwatch.GetElapsedTime(start);
+            }
+
+            holder.Join();
+        }
+
+        return waited;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SleepKnownTime(TimeSpan time) => Thread.Sleep(time);
+}
