@@ -46,7 +46,7 @@ using var sdk = OpenTelemetrySdk.Create(otel => otel
             requestCounter.Attach(exporter);
         }))
     .WithMetrics(metrics => metrics
-        .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", RateLimiterTelemetry.Name)
+        .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", RateLimiterTelemetry.Name, "OpenTelemetry.Profiling", "OpenTelemetry.Profiling.Exporter")
         .AddOtlpExporter((exporter, reader) =>
         {
             destination.Apply(exporter);
@@ -56,7 +56,13 @@ using var sdk = OpenTelemetrySdk.Create(otel => otel
             reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 5000;
         }))
     .WithProfiling(profiling => profiling
-        .Configure(profiler => profiler.ExportInterval = options.ProfileExportInterval)
+        .Configure(profiler =>
+        {
+            profiler.ExportInterval = options.ProfileExportInterval;
+
+            // Off by default (its cost grows with the allocation rate); the demo shows SyncLimits' allocations.
+            profiler.AllocationsEnabled = true;
+        })
         .AddOtlpExporter(destination.Apply)));
 
 var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;

@@ -93,6 +93,8 @@ internal static class RunReport
         Console.WriteLine();
         Line($"  => {Percent(cpu.StackFilterShare)} of the sampled CPU has {Filter} on the stack.");
         PrintCpuBySpanName(cpuLinks, spans);
+        PrintRequestBesideSyncLimits(cpuLinks);
+        PrintBeyondCpu(everyLink);
     }
 
     public static void PrintProblems(TelemetryDiagnostics diagnostics)
@@ -133,6 +135,48 @@ internal static class RunReport
 
         Line($"    {Percent(1 - byName.Sum(entry => entry.Share)),7}  (no span: runtime, server plumbing, exporters)");
     }
+
+    // The flame graph of one endpoint across all its requests next to the loop no request owns, from the
+    // local_root_span.name attribute every linked sample carries.
+    private static void PrintRequestBesideSyncLimits(ProfileTypeSummary cpu)
+    {
+        var request = cpu.Endpoints.FirstOrDefault(e => IsRequest(e.Name));
+        var sync = cpu.Endpoints.FirstOrDefault(e => e.Name == Filter);
+        double requestShare = cpu.Endpoints.Where(e => IsRequest(e.Name)).Sum(e => e.Share);
+        Console.WriteLine();
+        Console.WriteLine("== One endpoint beside SyncLimits (top functions by self CPU, all spans of each) ==");
+        const int Width = 58;
+        string Title(EndpointShare? e, string fallback) => e is null ? fallback : $"{e.Name} ({Percent(e.Share)} of CPU)";
+        Console.WriteLine($"  {Clip(Title(request, "(no request samples)"), Width),-Width}  {Title(sync, "(no SyncLimits samples)")}");
+        for (int i = 0; i < 8; i++)
+        {
+            string left = request is not null && i < request.TopSelf.Count ? $"{Percent(request.TopSelf[i].Share),6} {request.TopSelf[i].Function}" : string.Empty;
+            string right = sync is not null && i < sync.TopSelf.Count ? $"{Percent(sync.TopSelf[i].Share),6} {sync.TopSelf[i].Function}" : string.Empty;
+            Console.WriteLine($"  {Clip(left, Width),-Width}  {right}");
+        }
+
+        Line($"  => CPU that no request span owns: {Percent(1 - requestShare)} (SyncLimits {Percent(sync?.Share ?? 0)}, no span at all {Percent(cpu.Endpoints.FirstOrDefault(e => e.Name.Length == 0)?.Share ?? 0)})");
+    }
+
+    // Wall time, allocations, lock contention and exceptions: how much of each SyncLimits accounts for, and
+    // its hot spot.
+    private static void PrintBeyondCpu(ProfileSummary summary)
+    {
+        Console.WriteLine();
+        Console.WriteLine("== Beyond CPU: SyncLimits' share and hot spot per profile type ==");
+        foreach (var type in summary.ProfileTypes.Where(t => !IsCpu(t)))
+        {
+            var sync = type.Endpoints.FirstOrDefault(e => e.Name == Filter);
+            string hotSpot = sync is { TopSelf.Count: > 0 } ? $"{sync.TopSelf[0].Function} ({Percent(sync.TopSelf[0].Share)} of it)" : "-";
+            Line($"  {type.SampleType + " (" + type.PeriodType + ")",-38} total {type.TotalValue,14:N0}   SyncLimits {Percent(sync?.Share ?? 0),6}   hot spot: {hotSpot}");
+        }
+    }
+
+    private static bool IsRequest(string endpointName) =>
+        endpointName.StartsWith("GET ", StringComparison.Ordinal) || endpointName.StartsWith("POST ", StringComparison.Ordinal)
+        || endpointName == "GET" || endpointName == "POST";
+
+    private static string Clip(string text, int width) => text.Length <= width ? text : string.Concat(text.AsSpan(0, width - 1), "…");
 
     private static void Line(FormattableString text) => Console.WriteLine(text.ToString(Culture));
 

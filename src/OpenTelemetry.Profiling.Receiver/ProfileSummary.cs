@@ -75,6 +75,9 @@ public sealed class ProfileSummary
         return writer.ToString();
     }
 
+    /// <summary>The sample attribute that names the endpoint (the local root span) a sample belongs to.</summary>
+    public const string LocalRootSpanNameAttribute = "local_root_span.name";
+
     internal static ProfileSummary Compute(IReadOnlyList<ExportProfilesServiceRequest> requests, int top = 10, string? stackFilter = null)
     {
         ArgumentNullException.ThrowIfNull(requests);
@@ -151,6 +154,7 @@ public sealed class ProfileSummary
         private readonly Dictionary<string, long> self = new(StringComparer.Ordinal);
         private readonly Dictionary<string, long> inclusive = new(StringComparer.Ordinal);
         private readonly Dictionary<(string TraceId, string SpanId), (long Value, Dictionary<string, long> Self)> links = [];
+        private readonly Dictionary<string, (long Value, Dictionary<string, long> Self)> endpoints = new(StringComparer.Ordinal);
         private readonly HashSet<string> onStack = new(StringComparer.Ordinal);
         private int profileCount;
         private int sampleCount;
@@ -207,6 +211,15 @@ public sealed class ProfileSummary
                     this.matchingFilter += weight;
                 }
 
+                string endpoint = EndpointOf(dictionary, sample);
+                if (!this.endpoints.TryGetValue(endpoint, out var endpointEntry))
+                {
+                    endpointEntry = (0, new Dictionary<string, long>(StringComparer.Ordinal));
+                }
+
+                Increment(endpointEntry.Self, leaf, weight);
+                this.endpoints[endpoint] = (endpointEntry.Value + weight, endpointEntry.Self);
+
                 if (sample.LinkIndex > 0 && sample.LinkIndex < dictionary.LinkTable.Count)
                 {
                     var link = dictionary.LinkTable[sample.LinkIndex];
@@ -232,6 +245,11 @@ public sealed class ProfileSummary
                 .Take(top)
                 .Select(pair => new LinkShare(pair.Key.TraceId, pair.Key.SpanId, pair.Value.Value, Share(pair.Value.Value), TopOf(pair.Value.Self, pair.Value.Value, 3)))
                 .ToList();
+            var topEndpoints = this.endpoints
+                .OrderByDescending(pair => pair.Value.Value)
+                .ThenBy(pair => pair.Key, StringComparer.Ordinal)
+                .Select(pair => new EndpointShare(pair.Key, pair.Value.Value, Share(pair.Value.Value), TopOf(pair.Value.Self, pair.Value.Value, top)))
+                .ToList();
             return new ProfileTypeSummary(
                 sampleType,
                 periodType,
@@ -242,7 +260,22 @@ public sealed class ProfileSummary
                 Share(this.matchingFilter),
                 TopOf(this.self, this.total, top),
                 TopOf(this.inclusive, this.total, top),
-                topLinks);
+                topLinks,
+                topEndpoints);
+        }
+
+        private static string EndpointOf(ProfilesDictionary dictionary, Sample sample)
+        {
+            foreach (int index in sample.AttributeIndices)
+            {
+                if ((uint)index < (uint)dictionary.AttributeTable.Count
+                    && StringAt(dictionary, dictionary.AttributeTable[index].KeyStrindex) == LocalRootSpanNameAttribute)
+                {
+                    return dictionary.AttributeTable[index].Value?.StringValue ?? string.Empty;
+                }
+            }
+
+            return string.Empty;
         }
 
         private static void Increment(Dictionary<string, long> values, string key, long weight) =>

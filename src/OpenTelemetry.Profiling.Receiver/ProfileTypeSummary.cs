@@ -15,8 +15,10 @@ public sealed class ProfileTypeSummary
         double stackFilterShare,
         IReadOnlyList<FunctionShare> topSelf,
         IReadOnlyList<FunctionShare> topInclusive,
-        IReadOnlyList<LinkShare> topLinks)
+        IReadOnlyList<LinkShare> topLinks,
+        IReadOnlyList<EndpointShare> endpoints)
     {
+        this.Endpoints = endpoints;
         this.SampleType = sampleType;
         this.PeriodType = periodType;
         this.ProfileCount = profileCount;
@@ -34,6 +36,9 @@ public sealed class ProfileTypeSummary
 
     /// <summary>Gets the period type as <c>type/unit</c>, for example <c>cpu/nanoseconds</c>.</summary>
     public string PeriodType { get; }
+
+    /// <summary>Gets the samples grouped by local root span name (endpoint), largest first; an empty name holds samples with no span.</summary>
+    public IReadOnlyList<EndpointShare> Endpoints { get; }
 
     /// <summary>Gets how many profiles of this type were received.</summary>
     public int ProfileCount { get; }
