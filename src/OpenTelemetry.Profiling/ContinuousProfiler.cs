@@ -47,7 +47,8 @@ internal sealed class ContinuousProfiler : IDisposable
         this.options = options;
         this.exporters = exporters;
         this.resource = resource;
-        this.samples = new SampleCollector(EnabledTypes(options), options.MaxStacksPerInterval);
+        this.InFlight = options.WallTimeEnabled ? new InFlightSpans() : null;
+        this.samples = new SampleCollector(EnabledTypes(options), options.MaxStacksPerInterval, this.InFlight);
         this.assembler = new ProfileAssembler(this.methods, ThreadNames.Get);
     }
 
@@ -59,6 +60,9 @@ internal sealed class ContinuousProfiler : IDisposable
     internal MethodMap Methods => this.methods;
 
     internal ProfilerMetrics Metrics => this.metrics;
+
+    /// <summary>Gets the spans in flight, for the wall profile's awaiting time (null when wall time is off).</summary>
+    internal InFlightSpans? InFlight { get; }
 
     /// <summary>Tells whether samples may exist for a span: whether a sampling window was open during its life.</summary>
     internal bool MayHaveSamples(Activity span) =>

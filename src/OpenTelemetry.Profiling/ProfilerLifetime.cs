@@ -50,9 +50,13 @@ internal sealed class ProfilerLifetime : IDisposable
 
             var exporters = this.services.GetServices<ProfileExporterRegistration>().Select(r => r.Factory(this.services)).ToList();
             this.profiler = new ContinuousProfiler(options, exporters, this.ResolveResource);
-            if (this.profiler.Start() && options.AddPyroscopeProfileIdToSpans)
+            if (this.profiler.Start())
             {
-                this.spanProcessor.MayHaveSamples = this.profiler.MayHaveSamples;
+                this.spanProcessor.InFlight = this.profiler.InFlight;
+                if (options.AddPyroscopeProfileIdToSpans)
+                {
+                    this.spanProcessor.MayHaveSamples = this.profiler.MayHaveSamples;
+                }
             }
         }
     }

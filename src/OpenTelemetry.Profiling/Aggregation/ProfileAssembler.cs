@@ -12,6 +12,9 @@ namespace OpenTelemetry.Profiling.Aggregation;
 internal sealed class ProfileAssembler
 {
     internal const string UnknownFrameName = "[unknown managed frame]";
+
+    /// <summary>The frame of wall samples taken while a span was awaiting, holding no thread.</summary>
+    internal const string AwaitingFrameName = "[awaiting: no thread]";
     internal const string ThreadIdAttribute = "thread.id";
     internal const string ThreadNameAttribute = "thread.name";
     internal const string LocalRootSpanNameAttribute = "local_root_span.name";
@@ -134,6 +137,13 @@ internal sealed class ProfileAssembler
             return known;
         }
 
+        if (address == Sampling.SampleCollector.AwaitingFrameAddress)
+        {
+            var awaiting = new FrameInfo(dictionary.Location(dictionary.Function(AwaitingFrameName, null, null), 0, frameAttributes), true, false, false);
+            cache.Add(key, awaiting);
+            return awaiting;
+        }
+
         MethodSymbol? symbol = this.methods.Resolve(address) ?? (isLeaf ? null : this.methods.Resolve(address - 1));
         int function = symbol is null
             ? dictionary.Function(UnknownFrameName, null, null)
@@ -166,8 +176,13 @@ internal sealed class ProfileAssembler
     private int[] Attributes(ProfileDictionaryBuilder dictionary, (int Thread, string Endpoint, string? LabelKey, string Label) key)
     {
         var (threadId, endpoint, labelKey, label) = key;
-        var attributes = new List<int>(4) { dictionary.Attribute(ThreadIdAttribute, AttributeValue.Of(threadId)) };
-        string? name = this.threadName(threadId);
+        var attributes = new List<int>(4);
+        if (threadId != 0)
+        {
+            attributes.Add(dictionary.Attribute(ThreadIdAttribute, AttributeValue.Of(threadId)));
+        }
+
+        string? name = threadId == 0 ? null : this.threadName(threadId);
         if (!string.IsNullOrEmpty(name))
         {
             attributes.Add(dictionary.Attribute(ThreadNameAttribute, AttributeValue.Of(name)));

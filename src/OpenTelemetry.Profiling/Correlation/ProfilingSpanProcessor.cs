@@ -20,8 +20,15 @@ internal sealed class ProfilingSpanProcessor : BaseProcessor<Activity>
     /// </summary>
     public Func<Activity, bool>? MayHaveSamples { get; set; }
 
+    /// <summary>Gets or sets the spans in flight, tracked for the wall profile's awaiting time; null when wall time is off.</summary>
+    public InFlightSpans? InFlight { get; set; }
+
+    public override void OnStart(Activity data) => this.InFlight?.OnStart(data);
+
     public override void OnEnd(Activity data)
     {
+        this.InFlight?.OnEnd(data);
+
         // Samples reach the profiler only after the span has ended and been handed to exporters, so the test
         // is whether a sampling window was open during the span's life (always so with continuous sampling).
         if (this.MayHaveSamples is { } mayHaveSamples && data.IsAllDataRequested && mayHaveSamples(data))

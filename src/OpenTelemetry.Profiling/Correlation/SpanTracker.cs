@@ -91,6 +91,18 @@ internal static class SpanTracker
 
     internal static int TrackedThreadCount => Histories.Count;
 
+    /// <summary>Gets the state (span, profiler work or null) current on each tracked thread at <paramref name="timestamp"/>.</summary>
+    public static IEnumerable<object?> StatesAt(long timestamp)
+    {
+        foreach (var history in Histories.Values)
+        {
+            if (history.TryGetStateAt(timestamp, out object? state) == SpanLookupResult.Found && state is not null)
+            {
+                yield return state;
+            }
+        }
+    }
+
     private static void OnActivityChanged(object? sender, ActivityChangedEventArgs e)
     {
         // Inside the profiler's own work the marker wins over spans the exporter's HTTP client may start.

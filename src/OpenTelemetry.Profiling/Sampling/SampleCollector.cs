@@ -22,6 +22,8 @@ internal sealed class SampleCollector
     private readonly HashSet<int> ownThreads = [];
     private readonly ProfileType[] types;
     private readonly int maxStacks;
+    private readonly InFlightSpans? inFlight;
+    private readonly Action<Activity> addAwaiting;
     private SampleAggregator?[] current;
     private SampleAggregator?[]? spare;
     private long lastSampleTimestamp;
@@ -30,10 +32,17 @@ internal sealed class SampleCollector
     private long roundGaps;
     private long rounds;
 
-    public SampleCollector(IReadOnlyList<ProfileType> enabledTypes, int maxStacks)
+    /// <summary>The address of the one frame of an awaiting span's wall samples: no real code lives at 1.</summary>
+    public const ulong AwaitingFrameAddress = 1;
+
+    private static readonly ulong[] AwaitingStack = [AwaitingFrameAddress];
+
+    public SampleCollector(IReadOnlyList<ProfileType> enabledTypes, int maxStacks, InFlightSpans? inFlight = null)
     {
         this.types = [.. enabledTypes];
         this.maxStacks = maxStacks;
+        this.inFlight = this.IsEnabled(ProfileType.Wall) ? inFlight : null;
+        this.addAwaiting = span => this.Aggregator(ProfileType.Wall)?.Add(0, AwaitingStack, span, 1);
         this.current = this.NewAggregators();
         this.spare = this.NewAggregators();
     }
@@ -177,6 +186,9 @@ internal sealed class SampleCollector
 
             this.roundStartTimestamp = timestamp;
             this.rounds++;
+
+            // Spans awaiting at this round hold no thread; they get a wall sample of their own.
+            this.inFlight?.ForEachAwaiting(timestamp, SpanTracker.StatesAt(timestamp), this.addAwaiting);
         }
 
         this.lastSampleTimestamp = timestamp;
