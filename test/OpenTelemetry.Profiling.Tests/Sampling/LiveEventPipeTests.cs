@@ -49,7 +49,7 @@ public sealed class LiveEventPipeTests
         Assert.AreEqual(Stopwatch.Frequency, handler.Header.QpcFrequency, "EventPipe timestamps use the Stopwatch clock");
         List<ulong[]> busyStacks = handler.Samples.Where(s => s.ThreadId == busyTid).Select(s => s.Stack).ToList();
         TestContext.WriteLine($"samples={handler.Samples.Count} busy={busyStacks.Count} methodLoads={handler.MethodLoads.Count} r2r={handler.R2REntryPoints} events={handler.Count}");
-        Assert.IsGreaterThan(200, busyStacks.Count, "about one sample per ms for a second of work");
+        Assert.IsGreaterThan(25, busyStacks.Count, "the busy thread is sampled (about once per ms on an idle machine; far less when the machine is loaded)");
         Assert.IsTrue(busyStacks.All(s => s.Length > 0), "every sample carries a stack");
 
         List<(ulong Start, uint Size)> busyLoops = handler.MethodLoads.Where(m => m.Name == nameof(BusyLoop) && m.Namespace.EndsWith(nameof(LiveEventPipeTests), StringComparison.Ordinal)).Select(m => (m.Start, m.Size)).ToList();
