@@ -1,11 +1,15 @@
 using System.Net;
 using System.Net.Http.Headers;
+using OpenTelemetry.Profiling.Exporter.Configuration;
 using OpenTelemetry.Profiling.Exporter.Grpc;
 using OpenTelemetry.Proto.Collector.Profiles.V1Development;
 
 namespace OpenTelemetry.Profiling.Exporter;
 
-/// <summary>OTLP/HTTP with binary protobuf: <c>POST {endpoint}</c>, <c>application/x-protobuf</c>.</summary>
+/// <summary>
+/// OTLP/HTTP with binary protobuf: <c>POST {endpoint}</c>, <c>application/x-protobuf</c>, optionally
+/// <c>Content-Encoding: gzip</c>.
+/// </summary>
 internal sealed class OtlpHttpProtobufTransport : OtlpProfileTransport
 {
     public const string ContentType = "application/x-protobuf";
@@ -13,15 +17,25 @@ internal sealed class OtlpHttpProtobufTransport : OtlpProfileTransport
     private static readonly MediaTypeHeaderValue ProtobufContentType = new(ContentType);
 
     /// <summary>Creates a transport that posts to <paramref name="requestUri"/>, the full URL with the signal path.</summary>
-    public OtlpHttpProtobufTransport(Uri requestUri, TimeSpan timeout, IReadOnlyList<KeyValuePair<string, string>>? headers = null, HttpMessageHandler? handler = null)
-        : base(requestUri, timeout, headers ?? [], handler)
+    public OtlpHttpProtobufTransport(
+        Uri requestUri,
+        TimeSpan timeout,
+        IReadOnlyList<KeyValuePair<string, string>>? headers = null,
+        HttpMessageHandler? handler = null,
+        OtlpProfileExportCompression compression = OtlpProfileExportCompression.None,
+        OtlpTlsSettings? tls = null)
+        : base(requestUri, timeout, headers ?? [], handler, compression, tls)
     {
     }
 
-    protected override HttpRequestMessage CreateRequest(ExportProfilesServiceRequest request)
+    protected override HttpRequestMessage CreateRequest(byte[] payload, bool compressed, TimeSpan attemptTimeout)
     {
-        var content = new ByteArrayContent(Google.Protobuf.MessageExtensions.ToByteArray(request));
-        content.Headers.ContentType = ProtobufContentType;
+        var content = CreateContent(payload, ProtobufContentType);
+        if (compressed)
+        {
+            content.Headers.ContentEncoding.Add(OtlpGzip.EncodingName);
+        }
+
         return new HttpRequestMessage(HttpMethod.Post, this.RequestUri) { Content = content };
     }
 
@@ -30,10 +44,12 @@ internal sealed class OtlpHttpProtobufTransport : OtlpProfileTransport
         byte[] body = await ReadBodyAsync(response.Content, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.OK)
         {
-            // The body would be a google.rpc.Status; its status code and reason say enough for a log line.
+            // The body would be a google.rpc.Status; the status code says enough, and a body may echo the
+            // request (headers included), so it is not logged.
             return OtlpExportResult.Failure(
                 OtlpExportResult.FromHttpStatus((int)response.StatusCode),
-                $"HTTP status {(int)response.StatusCode} ({response.ReasonPhrase}).");
+                $"HTTP status {(int)response.StatusCode} ({response.ReasonPhrase}).",
+                ReadRetryAfter(response));
         }
 
         bool isProtobuf = response.Content.Headers.ContentType?.MediaType == ContentType;

@@ -16,9 +16,10 @@ namespace OpenTelemetry.Profiling.Receiver;
 /// <summary>
 /// An OTLP receiver on 127.0.0.1 for profiles, traces and metrics, for tests and local inspection. One
 /// listener speaks HTTP/2 without TLS (h2c, prior knowledge) for gRPC; another speaks HTTP/1.1 for OTLP/HTTP
-/// with protobuf bodies. Everything received is kept in memory; the class is thread-safe.
+/// with protobuf bodies; both over TLS when started with a certificate. Request bodies may be gzip-compressed.
+/// Everything received is kept in memory; the class is thread-safe.
 /// </summary>
-public sealed class LocalOtlpReceiver : IAsyncDisposable
+public sealed partial class LocalOtlpReceiver : IAsyncDisposable
 {
     /// <summary>The gRPC path of the profiles service.</summary>
     public const string ProfilesGrpcPath = "/opentelemetry.proto.collector.profiles.v1development.ProfilesService/Export";
@@ -110,8 +111,18 @@ public sealed class LocalOtlpReceiver : IAsyncDisposable
     /// <param name="httpPort">The OTLP/HTTP port; 0 picks a free one.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running receiver.</returns>
-    public static async Task<LocalOtlpReceiver> StartAsync(int grpcPort = 0, int httpPort = 0, CancellationToken cancellationToken = default)
+    public static Task<LocalOtlpReceiver> StartAsync(int grpcPort = 0, int httpPort = 0, CancellationToken cancellationToken = default) =>
+        StartAsync(new LocalOtlpReceiverOptions { GrpcPort = grpcPort, HttpPort = httpPort }, cancellationToken);
+
+    /// <summary>Starts the receiver on 127.0.0.1 with <paramref name="options"/>.</summary>
+    /// <param name="options">Ports and TLS.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running receiver.</returns>
+    public static async Task<LocalOtlpReceiver> StartAsync(LocalOtlpReceiverOptions options, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        int grpcPort = options.GrpcPort;
+        int httpPort = options.HttpPort;
         ArgumentOutOfRangeException.ThrowIfNegative(grpcPort);
         ArgumentOutOfRangeException.ThrowIfNegative(httpPort);
         ListenOptions? grpcListen = null;
@@ -123,11 +134,13 @@ public sealed class LocalOtlpReceiver : IAsyncDisposable
             kestrel.Listen(IPAddress.Loopback, grpcPort, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
+                options.ConfigureTls(listen);
                 grpcListen = listen;
             });
             kestrel.Listen(IPAddress.Loopback, httpPort, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
+                options.ConfigureTls(listen);
                 httpListen = listen;
             });
         });
@@ -138,8 +151,9 @@ public sealed class LocalOtlpReceiver : IAsyncDisposable
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
         // Kestrel writes the bound port back into the listen options when port 0 was asked for.
-        receiver.GrpcEndpoint = new Uri($"http://127.0.0.1:{grpcListen!.IPEndPoint!.Port.ToString(CultureInfo.InvariantCulture)}");
-        receiver.HttpEndpoint = new Uri($"http://127.0.0.1:{httpListen!.IPEndPoint!.Port.ToString(CultureInfo.InvariantCulture)}");
+        string scheme = options.ServerCertificate is null ? "http" : "https";
+        receiver.GrpcEndpoint = new Uri($"{scheme}://127.0.0.1:{grpcListen!.IPEndPoint!.Port.ToString(CultureInfo.InvariantCulture)}");
+        receiver.HttpEndpoint = new Uri($"{scheme}://127.0.0.1:{httpListen!.IPEndPoint!.Port.ToString(CultureInfo.InvariantCulture)}");
         return receiver;
     }
 
@@ -287,6 +301,11 @@ public sealed class LocalOtlpReceiver : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        if (this.Behaviour is { } behaviour && await behaviour(context).ConfigureAwait(false))
+        {
+            return;
+        }
+
         var request = context.Request;
         (Signal signal, bool grpc)? route = request.Path.Value switch
         {
@@ -339,16 +358,23 @@ public sealed class LocalOtlpReceiver : IAsyncDisposable
             return;
         }
 
-        if (!GrpcFrame.TryReadMessage(body, out var message, out string? frameError))
+        if (!GrpcFrame.TryReadMessage(body, out var message, out bool compressed, out string? frameError))
         {
             await WriteGrpcErrorAsync(context, GrpcStatusCode.Internal, frameError!).ConfigureAwait(false);
+            return;
+        }
+
+        string? encoding = compressed ? context.Request.Headers[GrpcFrame.EncodingHeader].ToString() : null;
+        if (!TryDecode(message, encoding, out byte[]? decoded, out string? decodeError))
+        {
+            await WriteGrpcErrorAsync(context, decoded is null && encoding is not null && !IsGzip(encoding) ? GrpcStatusCode.Unimplemented : GrpcStatusCode.Internal, decodeError!).ConfigureAwait(false);
             return;
         }
 
         IMessage response;
         try
         {
-            response = this.Accept(signal, message.Span);
+            response = this.Accept(signal, decoded!, grpc: true, encoding);
         }
         catch (InvalidProtocolBufferException ex)
         {
@@ -381,10 +407,19 @@ public sealed class LocalOtlpReceiver : IAsyncDisposable
             return;
         }
 
+        string? encoding = context.Request.Headers.ContentEncoding.Count == 0 ? null : context.Request.Headers.ContentEncoding.ToString();
+        if (!TryDecode(body, encoding, out byte[]? decoded, out _))
+        {
+            context.Response.StatusCode = decoded is null && encoding is not null && !IsGzip(encoding)
+                ? StatusCodes.Status415UnsupportedMediaType
+                : StatusCodes.Status400BadRequest;
+            return;
+        }
+
         IMessage response;
         try
         {
-            response = this.Accept(signal, body);
+            response = this.Accept(signal, decoded!, grpc: false, encoding);
         }
         catch (InvalidProtocolBufferException)
         {
@@ -398,13 +433,17 @@ public sealed class LocalOtlpReceiver : IAsyncDisposable
     }
 
     /// <summary>Parses and stores one request; returns the (empty) response message to send.</summary>
-    private IMessage Accept(Signal signal, ReadOnlySpan<byte> message)
+    private IMessage Accept(Signal signal, byte[] message, bool grpc, string? encoding)
     {
         switch (signal)
         {
             case Signal.Profiles:
                 var profiles = ExportProfilesServiceRequest.Parser.ParseFrom(message);
-                this.Store(() => this.profileRequests.Add(profiles));
+                this.Store(() =>
+                {
+                    this.profileRequests.Add(profiles);
+                    this.RecordProfileMessage(message, grpc, encoding);
+                });
                 return new ExportProfilesServiceResponse();
             case Signal.Traces:
                 var traces = ExportTraceServiceRequest.Parser.ParseFrom(message);

@@ -177,6 +177,87 @@ public sealed class OtlpProfileExporterSettingsTests
         exporters.ForEach(e => e.Dispose());
     }
 
+    [TestMethod]
+    public void Resolve_ForCompression_PrefersTheProfilesVariableAndCodeOverBoth()
+    {
+        var fromProfiles = Resolve(new OtlpProfileExporterOptions(), new() { ["OTEL_EXPORTER_OTLP_COMPRESSION"] = "none", ["OTEL_EXPORTER_OTLP_PROFILES_COMPRESSION"] = "gzip" });
+        var fromGeneric = Resolve(new OtlpProfileExporterOptions(), new() { ["OTEL_EXPORTER_OTLP_COMPRESSION"] = " GZIP " });
+        var fromCode = Resolve(new OtlpProfileExporterOptions { Compression = OtlpProfileExportCompression.None }, new() { ["OTEL_EXPORTER_OTLP_PROFILES_COMPRESSION"] = "gzip" });
+
+        Assert.AreEqual(OtlpProfileExportCompression.Gzip, fromProfiles.Compression);
+        Assert.AreEqual(OtlpProfileExportCompression.Gzip, fromGeneric.Compression);
+        Assert.AreEqual(OtlpProfileExportCompression.None, fromCode.Compression);
+        Assert.AreEqual(OtlpProfileExportCompression.None, Resolve(new OtlpProfileExporterOptions(), []).Compression);
+    }
+
+    [TestMethod]
+    public void Resolve_WhenCompressionIsUnknown_ReportsTheVariableAndSendsUncompressed()
+    {
+        using var listener = new ExporterEventListener();
+
+        var settings = Resolve(new OtlpProfileExporterOptions(), new() { ["OTEL_EXPORTER_OTLP_PROFILES_COMPRESSION"] = "brotli" });
+
+        Assert.AreEqual(OtlpProfileExportCompression.None, settings.Compression);
+        Assert.IsTrue(listener.Events.Any(e => e.EventId == 4 && (string)e.Payload![0]! == "OTEL_EXPORTER_OTLP_PROFILES_COMPRESSION"));
+    }
+
+    [TestMethod]
+    public void Resolve_WithTlsVariables_LoadsTheCaAndTheClientPair()
+    {
+        using var certificates = new TestCertificates();
+
+        var settings = Resolve(new OtlpProfileExporterOptions(), new()
+        {
+            ["OTEL_EXPORTER_OTLP_CERTIFICATE"] = certificates.OtherCaPem,
+            ["OTEL_EXPORTER_OTLP_PROFILES_CERTIFICATE"] = certificates.ServerPem,
+            ["OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"] = certificates.ClientPem,
+            ["OTEL_EXPORTER_OTLP_PROFILES_CLIENT_KEY"] = certificates.ClientKeyPem,
+        });
+
+        Assert.AreEqual(certificates.Server.Thumbprint, settings.Tls!.TrustedCertificates!.Single().Thumbprint);
+        Assert.AreEqual(certificates.Client.Thumbprint, settings.Tls.ClientCertificate!.Thumbprint);
+        Assert.IsTrue(settings.Tls.ClientCertificate.HasPrivateKey);
+    }
+
+    [TestMethod]
+    [DataRow("OTEL_EXPORTER_OTLP_PROFILES_CERTIFICATE", "missing")]
+    [DataRow("OTEL_EXPORTER_OTLP_CERTIFICATE", "garbage")]
+    [DataRow("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "client-without-key")]
+    [DataRow("OTEL_EXPORTER_OTLP_PROFILES_CLIENT_KEY", "key-without-client")]
+    [DataRow("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "mismatched-key")]
+    public void Resolve_WhenTlsVariablesAreMalformed_ReportsTheVariableAndAppliesNoTls(string name, string problem)
+    {
+        using var certificates = new TestCertificates();
+        using var listener = new ExporterEventListener();
+        var variables = problem switch
+        {
+            "missing" => new Dictionary<string, string> { [name] = certificates.MissingPath },
+            "garbage" => new() { [name] = certificates.GarbagePem },
+            "client-without-key" => new() { [name] = certificates.ClientPem },
+            "key-without-client" => new() { [name] = certificates.ClientKeyPem },
+            _ => new() { [name] = certificates.ClientPem, ["OTEL_EXPORTER_OTLP_CLIENT_KEY"] = certificates.OtherKeyPem },
+        };
+
+        var settings = Resolve(new OtlpProfileExporterOptions(), variables);
+
+        Assert.IsNull(settings.Tls);
+        Assert.IsTrue(listener.Events.Any(e => e.EventId == 4 && (string)e.Payload![0]! == name), "no diagnostic naming " + name);
+    }
+
+    [TestMethod]
+    public void Options_ForQueueAndRequestBounds_HaveDocumentedDefaultsAndRejectBadValues()
+    {
+        var options = new OtlpProfileExporterOptions();
+        var settings = Resolve(options, []);
+
+        Assert.AreEqual((16, 32 * 1024 * 1024, 4 * 1024 * 1024), (settings.MaxQueuedBatches, settings.MaxQueuedBytes, settings.MaxRequestBytes));
+        Assert.AreEqual(nameof(options.MaxQueuedBatches), Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.MaxQueuedBatches = 0).ParamName);
+        Assert.AreEqual(nameof(options.MaxQueuedBytes), Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.MaxQueuedBytes = 0).ParamName);
+        Assert.AreEqual(nameof(options.MaxRequestBytes), Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.MaxRequestBytes = 1024).ParamName);
+        Assert.AreEqual(nameof(options.MaxRequestBytes), Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.MaxRequestBytes = (64 * 1024 * 1024) + 1).ParamName);
+        Assert.AreEqual(nameof(options.Compression), Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.Compression = (OtlpProfileExportCompression)9).ParamName);
+    }
+
     private static OtlpProfileExporterSettings Resolve(OtlpProfileExporterOptions options, Dictionary<string, string> variables) =>
         OtlpProfileExporterSettings.Resolve(options, name => variables.GetValueOrDefault(name));
 
@@ -191,38 +272,4 @@ public sealed class OtlpProfileExporterSettingsTests
         ["OTEL_EXPORTER_OTLP_HEADERS"] = "api-key=generic",
         ["OTEL_EXPORTER_OTLP_PROFILES_HEADERS"] = "api-key=profiles",
     };
-
-    private sealed class ExporterEventListener : EventListener
-    {
-        private readonly List<EventWrittenEventArgs> events = [];
-
-        public IReadOnlyList<EventWrittenEventArgs> Events
-        {
-            get
-            {
-                lock (this.events)
-                {
-                    return [.. this.events];
-                }
-            }
-        }
-
-        protected override void OnEventSourceCreated(EventSource eventSource)
-        {
-            if (eventSource.Name == "OpenTelemetry-Profiling-Exporter")
-            {
-                this.EnableEvents(eventSource, EventLevel.Verbose);
-            }
-
-            base.OnEventSourceCreated(eventSource);
-        }
-
-        protected override void OnEventWritten(EventWrittenEventArgs eventData)
-        {
-            lock (this.events)
-            {
-                this.events.Add(eventData);
-            }
-        }
-    }
 }

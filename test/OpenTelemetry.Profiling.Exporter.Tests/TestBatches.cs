@@ -41,4 +41,60 @@ internal static class TestBatches
             .Build();
         return new ProfileBatch(builder.Build(), [profile], resource);
     }
+
+    /// <summary>A small CPU batch whose profile starts at <see cref="BaseTimeUnixNano"/> + <paramref name="number"/>, to tell batches apart.</summary>
+    public static ProfileBatch Numbered(int number)
+    {
+        var builder = new ProfileDictionaryBuilder();
+        int location = builder.Location(builder.Function("App.Program.Main", null, "App.dll"));
+        var profile = new Model.Profile(
+            builder.ValueType("samples", "count"),
+            builder.ValueType("cpu", "nanoseconds"),
+            10_000_000,
+            BaseTimeUnixNano + (ulong)number,
+            1_000_000_000,
+            [new SampleRecord(builder.Stack([location]), [], 0, number + 1)],
+            []);
+        return new ProfileBatch(builder.Build(), [profile], ResourceBuilder.CreateEmpty().AddAttributes([new("service.name", "numbered")]).Build());
+    }
+
+    /// <summary>Reads back the number given to <see cref="Numbered"/>.</summary>
+    public static int NumberOf(Proto.Collector.Profiles.V1Development.ExportProfilesServiceRequest request) =>
+        (int)(request.ResourceProfiles[0].ScopeProfiles[0].Profiles[0].TimeUnixNano - BaseTimeUnixNano);
+
+    /// <summary>
+    /// Two profiles with <paramref name="samplesPerProfile"/> samples each, every sample on its own stack of
+    /// distinct functions with a thread attribute and, every third, a span link: a batch worth splitting.
+    /// </summary>
+    public static ProfileBatch Large(int samplesPerProfile)
+    {
+        var builder = new ProfileDictionaryBuilder();
+        int frameType = builder.Attribute("profile.frame.type", AttributeValue.Of("dotnet"));
+        int main = builder.Location(builder.Function("App.Program.Main", null, "App.dll"), 0, [frameType]);
+        int link = builder.Link(LinkRecord.FromIds(TraceId, SpanId));
+        var profiles = new List<Model.Profile>();
+        foreach (string type in (string[])["cpu", "wall"])
+        {
+            var samples = new List<SampleRecord>();
+            for (int i = 0; i < samplesPerProfile; i++)
+            {
+                int leaf = builder.Location(builder.Function($"App.Generated.Type{i % 97}.Method{i}", null, "App.dll"), (ulong)i, [frameType]);
+                int thread = builder.Attribute("thread.id", AttributeValue.Of((long)(i % 13)));
+                samples.Add(new SampleRecord(builder.Stack([leaf, main]), [thread], i % 3 == 0 ? link : 0, i + 1));
+            }
+
+            profiles.Add(new Model.Profile(
+                builder.ValueType("samples", "count"),
+                builder.ValueType(type, "nanoseconds"),
+                10_000_000,
+                BaseTimeUnixNano,
+                1_000_000_000,
+                samples,
+                []));
+        }
+
+        return new ProfileBatch(builder.Build(), profiles, ResourceBuilder.CreateEmpty().AddAttributes([new("service.name", "large")]).Build());
+    }
+
+    public const ulong BaseTimeUnixNano = 1_700_000_000_000_000_000;
 }

@@ -15,4 +15,12 @@ internal static class OtlpProfileEnvironmentVariables
     public const string ProfilesTimeout = "OTEL_EXPORTER_OTLP_PROFILES_TIMEOUT";
     public const string Headers = "OTEL_EXPORTER_OTLP_HEADERS";
     public const string ProfilesHeaders = "OTEL_EXPORTER_OTLP_PROFILES_HEADERS";
+    public const string Compression = "OTEL_EXPORTER_OTLP_COMPRESSION";
+    public const string ProfilesCompression = "OTEL_EXPORTER_OTLP_PROFILES_COMPRESSION";
+    public const string Certificate = "OTEL_EXPORTER_OTLP_CERTIFICATE";
+    public const string ProfilesCertificate = "OTEL_EXPORTER_OTLP_PROFILES_CERTIFICATE";
+    public const string ClientKey = "OTEL_EXPORTER_OTLP_CLIENT_KEY";
+    public const string ProfilesClientKey = "OTEL_EXPORTER_OTLP_PROFILES_CLIENT_KEY";
+    public const string ClientCertificate = "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE";
+    public const string ProfilesClientCertificate = "OTEL_EXPORTER_OTLP_PROFILES_CLIENT_CERTIFICATE";
 }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using OpenTelemetry.Profiling.Exporter.Diagnostics;
 
 namespace OpenTelemetry.Profiling.Exporter.Configuration;
@@ -5,13 +6,19 @@ namespace OpenTelemetry.Profiling.Exporter.Configuration;
 /// <summary>
 /// The effective exporter settings after applying precedence: code, then the profiles-specific environment
 /// variable, then the generic one, then the default. <see cref="Endpoint"/> is what the transport is given:
-/// the base URI for gRPC, the full request URL for HTTP/protobuf.
+/// the base URI for gRPC, the full request URL for HTTP/protobuf. <see cref="Timeout"/> bounds one export
+/// call, its retries included.
 /// </summary>
 internal sealed record OtlpProfileExporterSettings(
     OtlpProfileExportProtocol Protocol,
     Uri Endpoint,
     TimeSpan Timeout,
-    IReadOnlyList<KeyValuePair<string, string>> Headers)
+    IReadOnlyList<KeyValuePair<string, string>> Headers,
+    OtlpProfileExportCompression Compression = OtlpProfileExportCompression.None,
+    OtlpTlsSettings? Tls = null,
+    int MaxQueuedBatches = OtlpProfileExporterOptions.DefaultMaxQueuedBatches,
+    int MaxQueuedBytes = OtlpProfileExporterOptions.DefaultMaxQueuedBytes,
+    int MaxRequestBytes = OtlpProfileExporterOptions.DefaultMaxRequestBytes)
 {
     public const string HttpSignalPath = "v1development/profiles";
 
@@ -19,6 +26,7 @@ internal sealed record OtlpProfileExporterSettings(
     /// Applies precedence to <paramref name="options"/> (values set in code) and <paramref name="readVariable"/>,
     /// which reads one environment variable or configuration key and returns null when it is unset.
     /// </summary>
+    /// <exception cref="ArgumentException">A client certificate and key set in code do not load as a pair.</exception>
     public static OtlpProfileExporterSettings Resolve(OtlpProfileExporterOptions options, Func<string, string?> readVariable)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -56,7 +64,21 @@ internal sealed record OtlpProfileExporterSettings(
                 ?? [];
         }
 
-        return new OtlpProfileExporterSettings(protocol, endpoint, TimeSpan.FromMilliseconds(timeout), headers);
+        var compression = options.CompressionSetInCode
+            ?? ReadCompression(readVariable, OtlpProfileEnvironmentVariables.ProfilesCompression)
+            ?? ReadCompression(readVariable, OtlpProfileEnvironmentVariables.Compression)
+            ?? OtlpProfileExportCompression.None;
+
+        return new OtlpProfileExporterSettings(
+            protocol,
+            endpoint,
+            TimeSpan.FromMilliseconds(timeout),
+            headers,
+            compression,
+            ResolveTls(options, readVariable),
+            options.MaxQueuedBatches,
+            options.MaxQueuedBytes,
+            options.MaxRequestBytes);
     }
 
     /// <summary>Appends <c>v1development/profiles</c> to the generic endpoint's path, with exactly one slash.</summary>
@@ -64,6 +86,84 @@ internal sealed record OtlpProfileExporterSettings(
     {
         string baseUri = endpoint.GetLeftPart(UriPartial.Path);
         return new Uri(baseUri.EndsWith('/') ? baseUri + HttpSignalPath : baseUri + "/" + HttpSignalPath);
+    }
+
+    private static OtlpTlsSettings? ResolveTls(OtlpProfileExporterOptions options, Func<string, string?> readVariable)
+    {
+        X509Certificate2Collection? trusted = null;
+        var (caPath, caSource) = ReadPath(options.CertificateFilePath, nameof(options.CertificateFilePath), readVariable, OtlpProfileEnvironmentVariables.ProfilesCertificate, OtlpProfileEnvironmentVariables.Certificate);
+        if (caPath is not null && !OtlpTlsSettings.TryLoadTrustedCertificates(caPath, out trusted, out string? caError))
+        {
+            Report(caSource, caError!, options.CertificateFilePath is not null);
+        }
+
+        X509Certificate2? client = null;
+        var (certificatePath, certificateSource) = ReadPath(options.ClientCertificateFilePath, nameof(options.ClientCertificateFilePath), readVariable, OtlpProfileEnvironmentVariables.ProfilesClientCertificate, OtlpProfileEnvironmentVariables.ClientCertificate);
+        var (keyPath, keySource) = ReadPath(options.ClientKeyFilePath, nameof(options.ClientKeyFilePath), readVariable, OtlpProfileEnvironmentVariables.ProfilesClientKey, OtlpProfileEnvironmentVariables.ClientKey);
+        bool clientSetInCode = options.ClientCertificateFilePath is not null || options.ClientKeyFilePath is not null;
+        if (certificatePath is not null && keyPath is null)
+        {
+            Report(certificateSource, "a client certificate needs its private key as well", clientSetInCode);
+        }
+        else if (keyPath is not null && certificatePath is null)
+        {
+            Report(keySource, "a client key needs its certificate as well", clientSetInCode);
+        }
+        else if (certificatePath is not null && keyPath is not null
+            && !OtlpTlsSettings.TryLoadClientCertificate(certificatePath, keyPath, out client, out string? clientError))
+        {
+            Report(certificateSource, clientError!, clientSetInCode);
+        }
+
+        return trusted is null && client is null ? null : new OtlpTlsSettings(trusted, client);
+    }
+
+    /// <summary>Code, then the profiles variable, then the generic one; returns the path and where it came from.</summary>
+    private static (string? Path, string Source) ReadPath(string? codeValue, string optionName, Func<string, string?> readVariable, string profilesName, string genericName)
+    {
+        if (codeValue is not null)
+        {
+            return (codeValue, optionName);
+        }
+
+        foreach (string name in (string[])[profilesName, genericName])
+        {
+            string? value = readVariable(name);
+            if (!string.IsNullOrWhiteSpace(value))
+            {
+                return (value.Trim(), name);
+            }
+        }
+
+        return (null, string.Empty);
+    }
+
+    /// <summary>A bad value set in code throws; a bad environment value is reported and leaves TLS as it was.</summary>
+    private static void Report(string source, string error, bool setInCode)
+    {
+        if (setInCode)
+        {
+            throw new ArgumentException($"Invalid {source}: {error}.", source);
+        }
+
+        OtlpProfileExporterEventSource.Log.InvalidEnvironmentVariable(source, error + "; TLS settings from it are not applied");
+    }
+
+    private static OtlpProfileExportCompression? ReadCompression(Func<string, string?> readVariable, string name)
+    {
+        string? value = readVariable(name);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        if (OtlpProfileSettingParser.TryParseCompression(value, out var compression))
+        {
+            return compression;
+        }
+
+        OtlpProfileExporterEventSource.Log.InvalidEnvironmentVariable(name, $"unknown compression '{value.Trim()}' (expected gzip or none)");
+        return null;
     }
 
     private static OtlpProfileExportProtocol? ReadProtocol(Func<string, string?> readVariable, string name)

@@ -54,6 +54,22 @@ internal static class OtlpProfileSettingParser
         }
     }
 
+    public static bool TryParseCompression(string? value, out OtlpProfileExportCompression compression)
+    {
+        switch (value?.Trim().ToUpperInvariant())
+        {
+            case "GZIP":
+                compression = OtlpProfileExportCompression.Gzip;
+                return true;
+            case "NONE":
+                compression = OtlpProfileExportCompression.None;
+                return true;
+            default:
+                compression = default;
+                return false;
+        }
+    }
+
     public static bool TryParseTimeout(string? value, out int milliseconds) =>
         int.TryParse(value?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out milliseconds) && milliseconds > 0;
 

@@ -47,6 +47,78 @@ internal sealed class OtlpProfileExporterEventSource : EventSource
         }
     }
 
+    [NonEvent]
+    public void Failed(string endpoint, OtlpExportResult result, string redactedMessage)
+    {
+        if (this.IsEnabled(EventLevel.Warning, EventKeywords.All))
+        {
+            this.ExportFailed(endpoint, (int)result.StatusCode, result.StatusCode.ToString(), redactedMessage);
+        }
+    }
+
+    [NonEvent]
+    public void PartiallySucceeded(string endpoint, OtlpExportResult result, string redactedMessage)
+    {
+        if (this.IsEnabled(EventLevel.Warning, EventKeywords.All))
+        {
+            this.ExportPartiallySucceeded(endpoint, result.RejectedProfiles, redactedMessage);
+        }
+    }
+
+    [NonEvent]
+    public void Threw(string endpoint, string redactedException)
+    {
+        if (this.IsEnabled(EventLevel.Error, EventKeywords.All))
+        {
+            this.ExportThrew(endpoint, redactedException);
+        }
+    }
+
+    [NonEvent]
+    public void Succeeded(string endpoint, int profileCount, int sampleCount)
+    {
+        if (this.IsEnabled(EventLevel.Verbose, EventKeywords.All))
+        {
+            this.ExportSucceeded(endpoint, profileCount, sampleCount);
+        }
+    }
+
+    [NonEvent]
+    public void Retrying(string endpoint, int attempt, OtlpExportResult result, TimeSpan delay, string redactedMessage)
+    {
+        if (this.IsEnabled(EventLevel.Informational, EventKeywords.All))
+        {
+            this.ExportRetrying(endpoint, attempt, (int)result.StatusCode, result.StatusCode.ToString(), (long)delay.TotalMilliseconds, redactedMessage);
+        }
+    }
+
+    [NonEvent]
+    public void Dropped(string endpoint, int count, string reason)
+    {
+        if (count > 0 && this.IsEnabled(EventLevel.Warning, EventKeywords.All))
+        {
+            this.RequestsDropped(endpoint, count, reason);
+        }
+    }
+
+    [NonEvent]
+    public void Split(string endpoint, int requestCount, int sampleCount, int maxRequestBytes)
+    {
+        if (this.IsEnabled(EventLevel.Informational, EventKeywords.All))
+        {
+            this.BatchSplit(endpoint, requestCount, sampleCount, maxRequestBytes);
+        }
+    }
+
+    [NonEvent]
+    public void KeptForRetry(string endpoint, int queued, TimeSpan delay)
+    {
+        if (this.IsEnabled(EventLevel.Informational, EventKeywords.All))
+        {
+            this.RequestKeptForRetry(endpoint, queued, (long)delay.TotalMilliseconds);
+        }
+    }
+
     /// <summary>Returns scheme, host, port and path only: user info and query may carry secrets.</summary>
     [NonEvent]
     public static string Redact(Uri endpoint) => endpoint.IsAbsoluteUri
@@ -70,4 +142,18 @@ internal sealed class OtlpProfileExporterEventSource : EventSource
     [Event(5, Message = "Exported {1} profiles with {2} samples to '{0}'", Level = EventLevel.Verbose)]
     public void ExportSucceeded(string endpoint, int profileCount, int sampleCount) =>
         this.WriteEvent(5, endpoint, profileCount, sampleCount);
+
+    [Event(6, Message = "Export to '{0}' attempt {1} failed with gRPC status {2} ({3}); retrying in {4} ms: {5}", Level = EventLevel.Informational)]
+    public void ExportRetrying(string endpoint, int attempt, int statusCode, string statusName, long delayMilliseconds, string message) =>
+        this.WriteEvent(6, endpoint, attempt, statusCode, statusName, delayMilliseconds, message);
+
+    [Event(7, Message = "Dropped {1} profile requests for '{0}' before delivery ({2})", Level = EventLevel.Warning)]
+    public void RequestsDropped(string endpoint, int count, string reason) => this.WriteEvent(7, endpoint, count, reason);
+
+    [Event(8, Message = "A batch of {2} samples for '{0}' was split into {1} requests of at most {3} bytes", Level = EventLevel.Informational)]
+    public void BatchSplit(string endpoint, int requestCount, int sampleCount, int maxRequestBytes) =>
+        this.WriteEvent(8, endpoint, requestCount, sampleCount, maxRequestBytes);
+
+    [Event(9, Message = "'{0}' is unreachable; {1} requests stay queued, next try in {2} ms", Level = EventLevel.Informational)]
+    public void RequestKeptForRetry(string endpoint, int queued, long delayMilliseconds) => this.WriteEvent(9, endpoint, queued, delayMilliseconds);
 }

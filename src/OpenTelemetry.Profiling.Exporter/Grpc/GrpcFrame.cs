@@ -16,6 +16,12 @@ internal static class GrpcFrame
 
     public const string MessageHeader = "grpc-message";
 
+    public const string StatusDetailsHeader = "grpc-status-details-bin";
+
+    public const string EncodingHeader = "grpc-encoding";
+
+    public const string AcceptEncodingHeader = "grpc-accept-encoding";
+
     public static void WriteHeader(Span<byte> destination, int messageLength, bool compressed = false)
     {
         destination[0] = compressed ? (byte)1 : (byte)0;
@@ -28,7 +34,29 @@ internal static class GrpcFrame
     /// </summary>
     public static bool TryReadMessage(ReadOnlyMemory<byte> frame, out ReadOnlyMemory<byte> message, out string? error)
     {
+        if (!TryReadMessage(frame, out message, out bool compressed, out error))
+        {
+            return false;
+        }
+
+        if (compressed)
+        {
+            message = default;
+            error = "Compressed gRPC messages are not supported.";
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Finds the single message in <paramref name="frame"/> and whether its compressed flag is set; returns an
+    /// error text when the frame is truncated, has an invalid flag, or is followed by trailing bytes.
+    /// </summary>
+    public static bool TryReadMessage(ReadOnlyMemory<byte> frame, out ReadOnlyMemory<byte> message, out bool compressed, out string? error)
+    {
         message = default;
+        compressed = false;
         if (frame.Length < HeaderLength)
         {
             error = $"gRPC frame too short: {frame.Length} bytes.";
@@ -36,11 +64,13 @@ internal static class GrpcFrame
         }
 
         var span = frame.Span;
-        if (span[0] != 0)
+        if (span[0] > 1)
         {
-            error = span[0] == 1 ? "Compressed gRPC messages are not supported." : $"Invalid gRPC compressed flag {span[0]}.";
+            error = $"Invalid gRPC compressed flag {span[0]}.";
             return false;
         }
+
+        compressed = span[0] == 1;
 
         uint length = BinaryPrimitives.ReadUInt32BigEndian(span[1..]);
         if (length != (uint)(frame.Length - HeaderLength))

@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using Google.Protobuf;
+using OpenTelemetry.Profiling.Exporter.Configuration;
 using OpenTelemetry.Proto.Collector.Profiles.V1Development;
+using OpenTelemetry.Proto.Google.Rpc;
 
 namespace OpenTelemetry.Profiling.Exporter.Grpc;
 
@@ -17,10 +19,18 @@ internal sealed class GrpcTransport : OtlpProfileTransport
     // The grpc-timeout header allows at most eight digits.
     private const long MaxGrpcTimeoutMilliseconds = 99_999_999;
 
+    private const string RetryInfoTypeUrl = "type.googleapis.com/google.rpc.RetryInfo";
+
     private static readonly MediaTypeHeaderValue GrpcContentType = new(GrpcFrame.ContentType);
 
-    public GrpcTransport(Uri endpoint, TimeSpan timeout, IReadOnlyList<KeyValuePair<string, string>>? headers = null, HttpMessageHandler? handler = null)
-        : base(BuildRequestUri(endpoint), timeout, headers ?? [], handler)
+    public GrpcTransport(
+        Uri endpoint,
+        TimeSpan timeout,
+        IReadOnlyList<KeyValuePair<string, string>>? headers = null,
+        HttpMessageHandler? handler = null,
+        OtlpProfileExportCompression compression = OtlpProfileExportCompression.None,
+        OtlpTlsSettings? tls = null)
+        : base(BuildRequestUri(endpoint), timeout, headers ?? [], handler, compression, tls)
     {
     }
 
@@ -43,19 +53,65 @@ internal sealed class GrpcTransport : OtlpProfileTransport
         return frame;
     }
 
-    protected override HttpRequestMessage CreateRequest(ExportProfilesServiceRequest request)
+    /// <summary>Puts an already serialized (and possibly compressed) message behind its frame header.</summary>
+    public static byte[] CreateFrame(ReadOnlySpan<byte> payload, bool compressed)
     {
-        var content = new ByteArrayContent(CreateFrame(request));
-        content.Headers.ContentType = GrpcContentType;
+        byte[] frame = new byte[GrpcFrame.HeaderLength + payload.Length];
+        GrpcFrame.WriteHeader(frame, payload.Length, compressed);
+        payload.CopyTo(frame.AsSpan(GrpcFrame.HeaderLength));
+        return frame;
+    }
+
+    /// <summary>
+    /// Reads the server's retry advice from <c>grpc-status-details-bin</c>: a base64 <c>google.rpc.Status</c>
+    /// whose details hold a <c>google.rpc.RetryInfo</c>. Null when absent or unreadable.
+    /// </summary>
+    internal static TimeSpan? ReadRetryDelay(HttpHeaders headers)
+    {
+        if (!headers.TryGetValues(GrpcFrame.StatusDetailsHeader, out var values))
+        {
+            return null;
+        }
+
+        try
+        {
+            // gRPC sends binary headers base64-encoded, usually without padding.
+            string encoded = values.First().Trim();
+            encoded = encoded.PadRight(encoded.Length + ((4 - (encoded.Length % 4)) % 4), '=');
+            var status = Status.Parser.ParseFrom(Convert.FromBase64String(encoded));
+            foreach (var detail in status.Details)
+            {
+                if (detail.TypeUrl == RetryInfoTypeUrl && detail.TryUnpack<RetryInfo>(out var retryInfo) && retryInfo.RetryDelay is { } delay)
+                {
+                    var value = delay.ToTimeSpan();
+                    return value < TimeSpan.Zero ? TimeSpan.Zero : value;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidProtocolBufferException or InvalidOperationException or ArgumentException)
+        {
+            // Unreadable advice is no advice.
+        }
+
+        return null;
+    }
+
+    protected override HttpRequestMessage CreateRequest(byte[] payload, bool compressed, TimeSpan attemptTimeout)
+    {
         var message = new HttpRequestMessage(HttpMethod.Post, this.RequestUri)
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = content,
+            Content = CreateContent(CreateFrame(payload, compressed), GrpcContentType),
         };
         message.Headers.TryAddWithoutValidation("te", "trailers");
-        message.Headers.TryAddWithoutValidation("grpc-accept-encoding", "identity");
-        long timeoutMs = Math.Min((long)Math.Ceiling(this.Timeout.TotalMilliseconds), MaxGrpcTimeoutMilliseconds);
+        if (compressed)
+        {
+            message.Headers.TryAddWithoutValidation(GrpcFrame.EncodingHeader, OtlpGzip.EncodingName);
+        }
+
+        message.Headers.TryAddWithoutValidation(GrpcFrame.AcceptEncodingHeader, "identity,gzip");
+        long timeoutMs = Math.Clamp((long)Math.Ceiling(attemptTimeout.TotalMilliseconds), 1, MaxGrpcTimeoutMilliseconds);
         message.Headers.TryAddWithoutValidation("grpc-timeout", timeoutMs.ToString(CultureInfo.InvariantCulture) + "m");
         return message;
     }
@@ -67,7 +123,8 @@ internal sealed class GrpcTransport : OtlpProfileTransport
             // Not a gRPC response (a proxy, or a server that does not speak gRPC on this port).
             return OtlpExportResult.Failure(
                 OtlpExportResult.FromHttpStatus((int)response.StatusCode),
-                $"HTTP status {(int)response.StatusCode} ({response.ReasonPhrase}) instead of a gRPC response.");
+                $"HTTP status {(int)response.StatusCode} ({response.ReasonPhrase}) instead of a gRPC response.",
+                ReadRetryAfter(response));
         }
 
         // A trailers-only response (typical for errors) carries the status in the headers and has no body.
@@ -75,7 +132,7 @@ internal sealed class GrpcTransport : OtlpProfileTransport
         {
             return headerStatus == GrpcStatusCode.Ok
                 ? new OtlpExportResult(GrpcStatusCode.Ok, null)
-                : OtlpExportResult.Failure(headerStatus, headerMessage ?? string.Empty);
+                : OtlpExportResult.Failure(headerStatus, headerMessage ?? string.Empty, ReadRetryDelay(response.Headers));
         }
 
         byte[] body = await ReadBodyAsync(response.Content, cancellationToken).ConfigureAwait(false);
@@ -88,7 +145,7 @@ internal sealed class GrpcTransport : OtlpProfileTransport
 
         if (status != GrpcStatusCode.Ok)
         {
-            return OtlpExportResult.Failure(status, statusMessage ?? string.Empty);
+            return OtlpExportResult.Failure(status, statusMessage ?? string.Empty, ReadRetryDelay(response.TrailingHeaders));
         }
 
         if (body.Length == 0)
@@ -96,9 +153,21 @@ internal sealed class GrpcTransport : OtlpProfileTransport
             return new OtlpExportResult(GrpcStatusCode.Ok, null);
         }
 
-        if (!GrpcFrame.TryReadMessage(body, out var message, out string? frameError))
+        if (!GrpcFrame.TryReadMessage(body, out var message, out bool compressed, out string? frameError))
         {
             return OtlpExportResult.Failure(GrpcStatusCode.Internal, frameError!);
+        }
+
+        if (compressed)
+        {
+            bool gzip = response.Headers.TryGetValues(GrpcFrame.EncodingHeader, out var encodings)
+                && encodings.Any(e => string.Equals(e.Trim(), OtlpGzip.EncodingName, StringComparison.OrdinalIgnoreCase));
+            if (!gzip)
+            {
+                return OtlpExportResult.Failure(GrpcStatusCode.Internal, "Compressed response without a supported grpc-encoding.");
+            }
+
+            message = OtlpGzip.Decompress(message, MaxResponseBytes);
         }
 
         return FromResponse(ExportProfilesServiceResponse.Parser.ParseFrom(message.Span));

@@ -1,0 +1,202 @@
+using OpenTelemetry.Profiling.Correlation;
+using OpenTelemetry.Profiling.Exporter.Diagnostics;
+using OpenTelemetry.Profiling.Exporter.Grpc;
+
+namespace OpenTelemetry.Profiling.Exporter.Delivery;
+
+/// <summary>
+/// The one background thread that drains the queue, oldest request first. A delivered request leaves the
+/// queue; a request refused for good (a non-retryable status) is dropped and counted as failed; a request
+/// that met only retryable failures within its call's deadline goes back to the front of the queue and is
+/// tried again after the advised delay, so export resumes by itself, in order, when the endpoint returns.
+/// Runs as profiler work with instrumentation suppressed; catches everything.
+/// </summary>
+internal sealed class OtlpBackgroundSender : IDisposable
+{
+    /// <summary>How long <see cref="Shutdown"/> waits past its timeout for a cancelled send to unwind.</summary>
+    /// <remarks>Shutdown therefore returns within its timeout plus this grace, whatever the collector does.</remarks>
+    private static readonly TimeSpan CancelGrace = TimeSpan.FromSeconds(1);
+
+    private readonly BoundedRequestQueue queue;
+    private readonly OtlpRequestDelivery delivery;
+    private readonly OtlpDelaySource time;
+    private readonly OtlpProfileExporterMetrics metrics;
+    private readonly HeaderValueRedactor redactor;
+    private readonly string endpoint;
+    private readonly CancellationTokenSource stop = new();
+    private readonly Thread thread;
+    private readonly Lock resultGate = new();
+    private OtlpExportResult? lastResult;
+    private volatile bool drainRequested;
+
+    public OtlpBackgroundSender(
+        BoundedRequestQueue queue,
+        OtlpProfileTransport transport,
+        OtlpRetryPolicy policy,
+        OtlpDelaySource time,
+        OtlpProfileExporterMetrics metrics,
+        HeaderValueRedactor redactor)
+    {
+        this.queue = queue;
+        this.time = time;
+        this.metrics = metrics;
+        this.redactor = redactor;
+        this.endpoint = OtlpProfileExporterEventSource.Redact(transport.RequestUri);
+        this.delivery = new OtlpRequestDelivery(transport, policy, time, this.OnRetry);
+        this.thread = new Thread(this.Run)
+        {
+            IsBackground = true,
+            Name = "OpenTelemetry.Profiling.OtlpSender",
+        };
+    }
+
+    /// <summary>Gets the outcome of the last export call, for tests and diagnostics.</summary>
+    public OtlpExportResult? LastResult
+    {
+        get
+        {
+            lock (this.resultGate)
+            {
+                return this.lastResult;
+            }
+        }
+    }
+
+    public void Start() => this.thread.Start();
+
+    /// <summary>
+    /// Sends what is queued until the queue is empty or <paramref name="timeout"/> has passed, then abandons the
+    /// send in flight and drops what is left. Returns true when everything queued was delivered or refused.
+    /// </summary>
+    public bool Shutdown(TimeSpan timeout)
+    {
+        this.drainRequested = true;
+        this.queue.Wake();
+        if (timeout > TimeSpan.Zero)
+        {
+            // The thread ends by itself once the queue is empty; the cancellation bounds a collector that hangs.
+            this.stop.CancelAfter(timeout);
+        }
+        else
+        {
+            this.stop.Cancel();
+        }
+
+        bool exited = this.thread.Join(timeout + CancelGrace);
+
+        int left = this.queue.Clear();
+        this.metrics.RecordDropped(left, OtlpProfileExporterMetrics.ReasonShutdown);
+        OtlpProfileExporterEventSource.Log.Dropped(this.endpoint, left, OtlpProfileExporterMetrics.ReasonShutdown);
+        return exited && left == 0;
+    }
+
+    /// <summary>Releases the stop signal once the thread has ended; a thread still unwinding keeps it.</summary>
+    public void Dispose()
+    {
+        if (!this.thread.IsAlive)
+        {
+            this.stop.Dispose();
+        }
+    }
+
+    /// <summary>Gets whether the sender thread has ended.</summary>
+    public bool HasEnded => !this.thread.IsAlive;
+
+    private void Run()
+    {
+        // The sender's own CPU and HTTP calls are the profiler's, not the application's.
+        using var profilerWork = SpanTracker.EnterProfilerWork();
+        using var suppress = SuppressInstrumentationScope.Begin();
+        var token = this.stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                if (!this.queue.TryDequeue(out var request))
+                {
+                    if (this.drainRequested)
+                    {
+                        return;
+                    }
+
+                    this.queue.WaitForRequest(token);
+                    continue;
+                }
+
+                this.Send(request!, token);
+            }
+            catch (Exception ex)
+            {
+                OtlpProfileExporterEventSource.Log.Threw(this.endpoint, this.redactor.Redact(ex.ToString()));
+                token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(100));
+            }
+        }
+    }
+
+    private void Send(EncodedRequest request, CancellationToken token)
+    {
+        DeliveryOutcome outcome;
+        try
+        {
+            outcome = this.delivery.DeliverAsync(request, token).GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Not a network outcome: a bug or a broken handler. Trying again would fail again.
+            OtlpProfileExporterEventSource.Log.Threw(this.endpoint, this.redactor.Redact(ex.ToString()));
+            outcome = new DeliveryOutcome(OtlpExportResult.Failure(GrpcStatusCode.Internal, ex.Message), 1, null);
+        }
+
+        lock (this.resultGate)
+        {
+            this.lastResult = outcome.Result;
+        }
+
+        var result = outcome.Result;
+        if (result.IsSuccess)
+        {
+            this.metrics.RecordSucceeded(request.Message.Length, result.RejectedProfiles);
+            if (result.IsPartialSuccess)
+            {
+                OtlpProfileExporterEventSource.Log.PartiallySucceeded(this.endpoint, result, this.redactor.Redact(result.PartialSuccessMessage));
+            }
+
+            OtlpProfileExporterEventSource.Log.Succeeded(this.endpoint, request.ProfileCount, request.SampleCount);
+            return;
+        }
+
+        if (token.IsCancellationRequested)
+        {
+            // Shutting down: put it back so Shutdown counts it among the requests left behind.
+            this.queue.ReturnToFront(request);
+            return;
+        }
+
+        this.metrics.RecordFailed();
+        OtlpProfileExporterEventSource.Log.Failed(this.endpoint, result, this.redactor.Redact(result.Message));
+        if (!outcome.ShouldRetryLater)
+        {
+            return;
+        }
+
+        int dropped = this.queue.ReturnToFront(request);
+        this.metrics.RecordDropped(dropped, OtlpProfileExporterMetrics.ReasonQueueFull);
+        OtlpProfileExporterEventSource.Log.Dropped(this.endpoint, dropped, OtlpProfileExporterMetrics.ReasonQueueFull);
+        var pause = outcome.RetryAfter!.Value;
+        OtlpProfileExporterEventSource.Log.KeptForRetry(this.endpoint, this.queue.Count, pause);
+        try
+        {
+            this.time.Delay(pause, token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutdown ran out of time.
+        }
+    }
+
+    private void OnRetry(OtlpExportResult result, int attempt, TimeSpan delay)
+    {
+        this.metrics.RecordRetried();
+        OtlpProfileExporterEventSource.Log.Retrying(this.endpoint, attempt, result, delay, this.redactor.Redact(result.Message));
+    }
+}
