@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Profiling.Configuration;
 using OpenTelemetry.Profiling.Correlation;
+using OpenTelemetry.Profiling.Diagnostics;
 using OpenTelemetry.Profiling.Export;
 using OpenTelemetry.Resources;
 
@@ -48,7 +49,21 @@ internal sealed class ProfilerLifetime : IDisposable
                 return;
             }
 
-            var exporters = this.services.GetServices<ProfileExporterRegistration>().Select(r => r.Factory(this.services)).ToList();
+            var exporters = new List<ProfileExporter>();
+            foreach (var registration in this.services.GetServices<ProfileExporterRegistration>())
+            {
+                try
+                {
+                    exporters.Add(registration.Factory(this.services));
+                }
+                catch (Exception ex) when (ex is not ArgumentException)
+                {
+                    // A bad setting made in code (ArgumentException) fails configuration, as it should; anything
+                    // else an exporter throws while being created must not stop the app from starting.
+                    ProfilingEventSource.Log.ExportFailed(nameof(ProfileExporterRegistration), ex);
+                }
+            }
+
             this.profiler = new ContinuousProfiler(options, exporters, this.ResolveResource);
             if (this.profiler.Start())
             {

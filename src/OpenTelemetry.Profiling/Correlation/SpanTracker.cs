@@ -114,7 +114,9 @@ internal static class SpanTracker
 
     private static void OnValueChanged(AsyncLocalValueChangedArgs<object?> args)
     {
-        if (!enabled)
+        // Entering or leaving the profiler's own work is recorded even before tracking starts: exporter
+        // threads created while the profiler is being built mark themselves before sampling begins.
+        if (!enabled && !ReferenceEquals(args.CurrentValue, ProfilerWork) && !ReferenceEquals(args.PreviousValue, ProfilerWork))
         {
             return;
         }
