@@ -28,6 +28,40 @@ public sealed class ResilienceEndToEndTests
     }
 
     [TestMethod]
+    public async Task ChildProcess_WhenTheCollectorHangs_StillDisposesWithinABoundedTime()
+    {
+        await using var receiver = await LocalOtlpReceiver.StartAsync();
+        using var release = new CancellationTokenSource();
+        receiver.Behaviour = async context =>
+        {
+            if (context.Request.Path != LocalOtlpReceiver.ProfilesGrpcPath)
+            {
+                return false;
+            }
+
+            // Accept the request, then never answer.
+            try
+            {
+                await Task.Delay(Timeout.Infinite, CancellationTokenSource.CreateLinkedTokenSource(release.Token, context.RequestAborted).Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            return true;
+        };
+        var stopwatch = Stopwatch.StartNew();
+
+        string output = await WorkloadRun.RunAsync(receiver, 3000);
+        var elapsed = stopwatch.Elapsed;
+        await release.CancelAsync();
+
+        StringAssert.Contains(output, "done");
+        Console.WriteLine($"run of 3 s with a hanging collector took {elapsed.TotalSeconds:F1} s");
+        Assert.IsTrue(elapsed < TimeSpan.FromSeconds(3 + 20), $"dispose stayed bounded: {elapsed}");
+    }
+
+    [TestMethod]
     public async Task ChildProcess_WhenDiagnosticsAreDisabled_RunsWithoutProfiling()
     {
         await using var receiver = await LocalOtlpReceiver.StartAsync();

@@ -1,0 +1,68 @@
+using System.Diagnostics.Tracing;
+using Microsoft.Diagnostics.NETCore.Client;
+using OpenTelemetry.Profiling.Sampling;
+
+namespace OpenTelemetry.Profiling.Tests.Sampling;
+
+[TestClass]
+[DoNotParallelize]
+public sealed class EventPipeSessionRunnerTests
+{
+    [TestMethod]
+    public void Run_WhenTheHandlerThrows_ContainsTheFailureAndReportsIt()
+    {
+        using var listener = new FailureListener();
+        var excluded = new List<int>();
+
+        using var runner = EventPipeSessionRunner.Start(
+            "Throwing",
+            [new EventPipeProvider(RuntimeEvents.SampleProfilerProvider, EventLevel.Informational)],
+            rundownKeyword: 0,
+            requestStackwalk: true,
+            bufferSizeMB: 4,
+            new ThrowingHandler(),
+            id => { lock (excluded) { excluded.Add(id); } });
+        Thread.Sleep(500);
+        Assert.IsTrue(runner.Stop(TimeSpan.FromSeconds(5)), "the reader thread ended instead of taking the process down");
+
+        Assert.IsTrue(listener.Failures.Any(f => f.Contains("handler bug", StringComparison.Ordinal)), "the failure is reported through self-diagnostics");
+        lock (excluded)
+        {
+            Assert.AreEqual(1, excluded.Count, "the reader thread excluded itself from profiles");
+        }
+    }
+
+    private sealed class ThrowingHandler : INetTraceEventHandler
+    {
+        public void OnTraceStart(in NetTraceHeader header)
+        {
+        }
+
+        public void OnEvent(in NetTraceEvent e) => throw new InvalidOperationException("handler bug");
+
+        public void OnSequencePoint(long timestampQpc)
+        {
+        }
+    }
+
+    private sealed class FailureListener : EventListener
+    {
+        public List<string> Failures { get; } = [];
+
+        protected override void OnEventSourceCreated(EventSource eventSource)
+        {
+            if (eventSource.Name == "OpenTelemetry-Profiling")
+            {
+                this.EnableEvents(eventSource, EventLevel.Error);
+            }
+        }
+
+        protected override void OnEventWritten(EventWrittenEventArgs eventData)
+        {
+            lock (this.Failures)
+            {
+                this.Failures.Add(string.Join(" ", eventData.Payload ?? []));
+            }
+        }
+    }
+}
