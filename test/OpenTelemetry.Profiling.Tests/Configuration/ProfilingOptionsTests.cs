@@ -1,4 +1,3 @@
-using System.Diagnostics.Tracing;
 using OpenTelemetry.Profiling.Configuration;
 
 namespace OpenTelemetry.Profiling.Tests.Configuration;
@@ -40,7 +39,7 @@ public sealed class ProfilingOptionsTests
     [TestMethod]
     public void Apply_WhenTheEnvironmentValueIsMalformed_KeepsTheDefaultAndReportsTheVariable()
     {
-        using var listener = new CapturingListener();
+        using var listener = new ProfilingEventListener();
         var options = new ProfilingOptions();
 
         ProfilingOptionsEnvironmentReader.Apply(options, Env(("OTEL_DOTNET_PROFILING_EXPORT_INTERVAL", "-5"), ("OTEL_DOTNET_PROFILING_ENABLED", "maybe"), ("OTEL_DOTNET_PROFILING_SAMPLING_DUTY_CYCLE", "2")));
@@ -71,25 +70,4 @@ public sealed class ProfilingOptionsTests
 
     private static Func<string, string?> Env(params (string Name, string Value)[] values) =>
         name => values.FirstOrDefault(v => v.Name == name).Value;
-
-    private sealed class CapturingListener : EventListener
-    {
-        public List<string> Messages { get; } = [];
-
-        protected override void OnEventSourceCreated(EventSource eventSource)
-        {
-            if (eventSource.Name == "OpenTelemetry-Profiling")
-            {
-                this.EnableEvents(eventSource, EventLevel.Verbose);
-            }
-        }
-
-        protected override void OnEventWritten(EventWrittenEventArgs eventData)
-        {
-            lock (this.Messages)
-            {
-                this.Messages.Add(string.Format(System.Globalization.CultureInfo.InvariantCulture, eventData.Message ?? string.Empty, eventData.Payload?.ToArray() ?? []));
-            }
-        }
-    }
 }

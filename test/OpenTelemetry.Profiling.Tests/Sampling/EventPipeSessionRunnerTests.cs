@@ -11,7 +11,7 @@ public sealed class EventPipeSessionRunnerTests
     [TestMethod]
     public void Run_WhenTheHandlerThrows_ContainsTheFailureAndReportsIt()
     {
-        using var listener = new FailureListener();
+        using var listener = new ProfilingEventListener();
         var excluded = new List<int>();
 
         using var runner = EventPipeSessionRunner.Start(
@@ -25,7 +25,7 @@ public sealed class EventPipeSessionRunnerTests
         Thread.Sleep(500);
         Assert.IsTrue(runner.Stop(TimeSpan.FromSeconds(5)), "the reader thread ended instead of taking the process down");
 
-        Assert.IsTrue(listener.Failures.Any(f => f.Contains("handler bug", StringComparison.Ordinal)), "the failure is reported through self-diagnostics");
+        Assert.IsTrue(listener.Messages.Any(f => f.Contains("handler bug", StringComparison.Ordinal)), "the failure is reported through self-diagnostics");
         lock (excluded)
         {
             Assert.AreEqual(1, excluded.Count, "the reader thread excluded itself from profiles");
@@ -42,27 +42,6 @@ public sealed class EventPipeSessionRunnerTests
 
         public void OnSequencePoint(long timestampQpc)
         {
-        }
-    }
-
-    private sealed class FailureListener : EventListener
-    {
-        public List<string> Failures { get; } = [];
-
-        protected override void OnEventSourceCreated(EventSource eventSource)
-        {
-            if (eventSource.Name == "OpenTelemetry-Profiling")
-            {
-                this.EnableEvents(eventSource, EventLevel.Error);
-            }
-        }
-
-        protected override void OnEventWritten(EventWrittenEventArgs eventData)
-        {
-            lock (this.Failures)
-            {
-                this.Failures.Add(string.Join(" ", eventData.Payload ?? []));
-            }
         }
     }
 }
