@@ -1,0 +1,86 @@
+using System.Globalization;
+
+namespace OverheadHarness;
+
+/// <summary>The harness's command line.</summary>
+internal sealed class HarnessOptions
+{
+    public const string Usage = """
+        Usage: OverheadHarness [options]
+
+          --rounds <n>        Measured rounds; each runs one off, one on and one peer block. Default 6.
+          --block <seconds>   Length of a measured block. Keep it a multiple of the profiler's sampling
+                              cycle (window / duty cycle: 10 s by default) so each "on" block holds the same
+                              share of sampling windows as the steady state. Default 10.
+          --settle <seconds>  Unmeasured time after switching modes (profiler start-up, dotnet-trace attach). Default 2.
+          --clients <n>       Closed-loop clients. Default 16.
+          --no-peer           Skip the dotnet-trace blocks.
+          --peer-args <text>  What dotnet-trace collects. Default "--providers Microsoft-DotNETCore-SampleProfiler".
+          --tool-dir <path>   Directory of the tool manifest that has dotnet-trace. Default: the current directory.
+        A warm-up round (same blocks) runs first and is discarded.
+        """;
+
+    public int Rounds { get; private set; } = 6;
+
+    public TimeSpan Block { get; private set; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan Settle { get; private set; } = TimeSpan.FromSeconds(2);
+
+    public int Clients { get; private set; } = 16;
+
+    public bool Peer { get; private set; } = true;
+
+    public string PeerArguments { get; private set; } = "--providers Microsoft-DotNETCore-SampleProfiler";
+
+    public string ToolDirectory { get; private set; } = Environment.CurrentDirectory;
+
+    public bool ShowHelp { get; private set; }
+
+    public static HarnessOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new HarnessOptions();
+        for (int i = 0; i < args.Count; i++)
+        {
+            string name = args[i];
+            switch (name)
+            {
+                case "--help" or "-h":
+                    options.ShowHelp = true;
+                    break;
+                case "--no-peer":
+                    options.Peer = false;
+                    break;
+                case "--rounds":
+                    options.Rounds = (int)Number(name, Value(args, ref i), 1, 100);
+                    break;
+                case "--block":
+                    options.Block = TimeSpan.FromSeconds(Number(name, Value(args, ref i), 1, 3600));
+                    break;
+                case "--settle":
+                    options.Settle = TimeSpan.FromSeconds(Number(name, Value(args, ref i), 0, 600));
+                    break;
+                case "--clients":
+                    options.Clients = (int)Number(name, Value(args, ref i), 1, 1024);
+                    break;
+                case "--peer-args":
+                    options.PeerArguments = Value(args, ref i);
+                    break;
+                case "--tool-dir":
+                    options.ToolDirectory = Value(args, ref i);
+                    break;
+                default:
+                    throw new FormatException($"Unknown option {name}.");
+            }
+        }
+
+        return options;
+    }
+
+    private static string Value(IReadOnlyList<string> args, ref int i) =>
+        i + 1 < args.Count ? args[++i] : throw new FormatException($"Option {args[i]} needs a value.");
+
+    private static double Number(string name, string value, double min, double max) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double result) && result >= min && result <= max
+            ? result
+            : throw new FormatException($"{name} must be a number from {min} to {max}, got '{value}'.");
+}

@@ -1,0 +1,77 @@
+using System.Globalization;
+
+namespace OverheadHarness;
+
+/// <summary>
+/// Turns the blocks into ratios. Each round's "on" and "peer" blocks are compared with the same round's "off"
+/// block, so slow drift of the machine cancels; the spread of the per-round ratios gives the standard error.
+/// </summary>
+internal static class OverheadReport
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    public static void PrintBlock(int round, BlockResult block)
+    {
+        string label = round == 0 ? "warm-up" : round.ToString(Invariant);
+        Console.WriteLine(string.Create(Invariant, $"{label,7}  {block.Mode,-4}  {block.Throughput,9:F0}  {block.P50Milliseconds,7:F3}  {block.P99Milliseconds,7:F3}  {block.CpuSeconds,6:F2}  {block.CpuPerRequestMicroseconds,8:F1}  {block.RssMegabytes,7:F1}"));
+    }
+
+    public static void PrintHeader() =>
+        Console.WriteLine("  round  mode      req/s   p50 ms   p99 ms   cpu s  cpu us/req   rss MB");
+
+    /// <summary>Prints the summary table; returns the mean on/off throughput ratio.</summary>
+    public static double PrintSummary(IReadOnlyList<IReadOnlyDictionary<BlockMode, BlockResult>> rounds, bool peer)
+    {
+        Console.WriteLine();
+        Console.WriteLine(string.Create(Invariant, $"ratios over {rounds.Count} rounds (mean +- standard error of the per-round ratios)"));
+        Console.WriteLine(peer ? "                                  on/off (default)        peer/off (dotnet-trace)" : "                                  on/off (default)");
+        double throughput = Row("throughput", rounds, peer, b => b.Throughput);
+        Row("p50 latency", rounds, peer, b => b.P50Milliseconds);
+        Row("p99 latency", rounds, peer, b => b.P99Milliseconds);
+        Row("cpu time", rounds, peer, b => b.CpuSeconds);
+        Row("cpu time per request", rounds, peer, b => b.CpuPerRequestMicroseconds);
+        Difference("rss difference (MB)", rounds, peer, b => b.RssMegabytes);
+
+        var exports = rounds.Select(r => r[BlockMode.On].Profiler!).ToList();
+        double lifetime = exports.Sum(e => e.LifetimeSeconds);
+        double bytesPerMinute = exports.Sum(e => e.Bytes) / lifetime * 60;
+        string peerBytes = string.Empty;
+        if (peer)
+        {
+            var peers = rounds.Select(r => r[BlockMode.Peer]).ToList();
+            peerBytes = string.Create(Invariant, $"{peers.Sum(p => p.PeerTraceBytes) / peers.Sum(p => p.PeerSeconds) * 60,15:N0} (trace file)");
+        }
+
+        Console.WriteLine(string.Create(Invariant, $"{"bytes exported per minute",-32}{bytesPerMinute,15:N0}         {peerBytes}"));
+
+        long samples = exports.Sum(e => e.Samples);
+        double cpu = exports.Sum(e => e.CpuSeconds);
+        Console.WriteLine(string.Create(Invariant, $"{"samples per busy-thread cpu-s",-32}{samples / cpu,15:F1}          ({samples:N0} samples in the received CPU profiles / {cpu:F1} process cpu-s over {exports.Count} profiler lifetimes of {lifetime / exports.Count:F1} s, {exports.Sum(e => e.Requests)} export requests)"));
+        return throughput;
+    }
+
+    private static double Row(string name, IReadOnlyList<IReadOnlyDictionary<BlockMode, BlockResult>> rounds, bool peer, Func<BlockResult, double> measure)
+    {
+        var on = Ratios(rounds, BlockMode.On, measure);
+        string peerText = peer ? Format(Ratios(rounds, BlockMode.Peer, measure)) : string.Empty;
+        Console.WriteLine(string.Create(Invariant, $"{name + " ratio",-32}{Format(on)}        {peerText}"));
+        return on.Average();
+    }
+
+    private static void Difference(string name, IReadOnlyList<IReadOnlyDictionary<BlockMode, BlockResult>> rounds, bool peer, Func<BlockResult, double> measure)
+    {
+        var on = rounds.Select(r => measure(r[BlockMode.On]) - measure(r[BlockMode.Off])).ToList();
+        string peerText = peer ? Format(rounds.Select(r => measure(r[BlockMode.Peer]) - measure(r[BlockMode.Off])).ToList()) : string.Empty;
+        Console.WriteLine(string.Create(Invariant, $"{name,-32}{Format(on)}        {peerText}"));
+    }
+
+    private static List<double> Ratios(IReadOnlyList<IReadOnlyDictionary<BlockMode, BlockResult>> rounds, BlockMode mode, Func<BlockResult, double> measure) =>
+        rounds.Select(r => measure(r[mode]) / measure(r[BlockMode.Off])).ToList();
+
+    private static string Format(List<double> values)
+    {
+        double mean = values.Average();
+        double error = values.Count < 2 ? double.NaN : Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1) / values.Count);
+        return string.Create(Invariant, $"{mean,9:F4} +- {error:F4}");
+    }
+}

@@ -1,0 +1,9 @@
+namespace OverheadHarness;
+
+/// <summary>What one profiling set-up exported between its creation and its disposal.</summary>
+/// <param name="LifetimeSeconds">Wall time from creating the SDK to the end of its disposal.</param>
+/// <param name="CpuSeconds">Process CPU time over the same span.</param>
+/// <param name="Bytes">Protobuf bytes of the export requests received.</param>
+/// <param name="Requests">Export requests received.</param>
+/// <param name="Samples">Samples in the received CPU profiles (other profile types are not counted).</param>
+internal sealed record ProfilerExport(double LifetimeSeconds, double CpuSeconds, long Bytes, int Requests, long Samples);

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using OpenTelemetry;
+using OpenTelemetry.Profiling;
+using OpenTelemetry.Profiling.Exporter;
+using OpenTelemetry.Profiling.Receiver;
+using OpenTelemetry.Resources;
+
+namespace OverheadHarness;
+
+/// <summary>
+/// The default profiling set-up, as a user writes it, in an OpenTelemetry SDK of its own so that it can be
+/// created and disposed for every "on" block while the app keeps its own SDK (tracing, no profiling). Nothing
+/// is configured but the exporter's destination: options come from their defaults (the harness script unsets
+/// the profiling environment variables).
+/// </summary>
+internal sealed class ProfilingSetup : IDisposable
+{
+    private readonly LocalOtlpReceiver receiver;
+    private readonly OpenTelemetrySdk sdk;
+    private readonly long startTimestamp;
+    private readonly TimeSpan startCpu;
+    private readonly int startRequests;
+    private readonly long startBytes;
+    private readonly long startSamples;
+
+    public ProfilingSetup(LocalOtlpReceiver receiver)
+    {
+        this.receiver = receiver;
+        (this.startRequests, this.startBytes, this.startSamples) = Received(receiver);
+        this.startTimestamp = Stopwatch.GetTimestamp();
+        this.startCpu = Environment.CpuUsage.TotalTime;
+        this.sdk = OpenTelemetrySdk.Create(otel => otel
+            .ConfigureResource(resource => resource.AddService("rate-limiter-sync"))
+            .WithProfiling(profiling => profiling.AddOtlpExporter(exporter =>
+            {
+                exporter.Endpoint = receiver.GrpcEndpoint;
+                exporter.Protocol = OtlpProfileExportProtocol.Grpc;
+            })));
+    }
+
+    public ProfilerExport Export { get; private set; } = new(0, 0, 0, 0, 0);
+
+    /// <summary>Stops profiling (the last partial interval is exported before this returns) and totals what arrived.</summary>
+    public void Dispose()
+    {
+        this.sdk.Dispose();
+        double lifetime = Stopwatch.GetElapsedTime(this.startTimestamp).TotalSeconds;
+        double cpu = (Environment.CpuUsage.TotalTime - this.startCpu).TotalSeconds;
+        var (requests, bytes, samples) = Received(this.receiver);
+        this.Export = new ProfilerExport(lifetime, cpu, bytes - this.startBytes, requests - this.startRequests, samples - this.startSamples);
+    }
+
+    private static (int Requests, long Bytes, long Samples) Received(LocalOtlpReceiver receiver)
+    {
+        // The generated request type is internal to the exporter; its protobuf interface is all we need.
+        IReadOnlyList<Google.Protobuf.IMessage> requests = receiver.ProfileRequests;
+        long bytes = requests.Sum(request => (long)request.CalculateSize());
+        long samples = receiver.SummarizeProfiles().ProfileTypes.Where(type => type.PeriodType.StartsWith("cpu/", StringComparison.Ordinal)).Sum(type => type.TotalValue);
+        return (requests.Count, bytes, samples);
+    }
+}

@@ -1,0 +1,129 @@
+// Overhead harness: the RateLimiterSync showcase under closed-loop load, with profiling off, on (default set-up)
+// and with dotnet-trace attached, in alternating blocks inside this one process. See build/overhead.sh.
+using System.Diagnostics;
+using System.Globalization;
+using OpenTelemetry;
+using OpenTelemetry.Profiling.Receiver;
+using OpenTelemetry.Trace;
+using OverheadHarness;
+using RateLimiterSync;
+
+HarnessOptions options;
+try
+{
+    options = HarnessOptions.Parse(args);
+}
+catch (FormatException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine(HarnessOptions.Usage);
+    return 2;
+}
+
+if (options.ShowHelp)
+{
+    Console.WriteLine(HarnessOptions.Usage);
+    return 0;
+}
+
+foreach (var variable in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(name => name.StartsWith("OTEL_DOTNET_PROFILING_", StringComparison.Ordinal) || name == "DOTNET_EventPipeThreadSamplingRate"))
+{
+    Console.Error.WriteLine($"warning: {variable} is set; the 'on' blocks do not measure the default set-up.");
+}
+
+await using var receiver = await LocalOtlpReceiver.StartAsync();
+using var telemetry = new RateLimiterTelemetry();
+
+// The app's own SDK: its spans are created and current (so the profiler has spans to link), never profiled here.
+using var appSdk = OpenTelemetrySdk.Create(otel => otel.WithTracing(tracing => tracing.AddSource("Microsoft.AspNetCore", RateLimiterTelemetry.Name)));
+
+var app = RateLimiterService.Build(ExampleOptions.Parse([]), telemetry);
+await app.StartAsync();
+var latencies = new LatencyRecorder(4_000_000);
+var load = new ClosedLoopLoad(RateLimiterService.BaseAddress(app), options.Clients, latencies);
+using var stopLoad = new CancellationTokenSource();
+var loadTask = load.RunAsync(stopLoad.Token);
+
+BlockMode[] forward = options.Peer ? [BlockMode.Off, BlockMode.On, BlockMode.Peer] : [BlockMode.Off, BlockMode.On];
+double cycleSeconds = (options.Settle + options.Block).TotalSeconds * forward.Length;
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overhead harness: {Environment.ProcessorCount} cores, {options.Clients} closed-loop clients, 1 warm-up + {options.Rounds} rounds of ({string.Join(", ", forward).ToLowerInvariant()}) blocks of {options.Block.TotalSeconds:F0} s after {options.Settle.TotalSeconds:F0} s settling (about {cycleSeconds * (options.Rounds + 1) / 60:F1} min)"));
+if (options.Peer)
+{
+    Console.WriteLine($"peer: dotnet-trace collect {options.PeerArguments}");
+}
+
+OverheadReport.PrintHeader();
+var rounds = new List<IReadOnlyDictionary<BlockMode, BlockResult>>();
+for (int round = 0; round <= options.Rounds; round++)
+{
+    // Odd rounds run the blocks in reverse order, so a steady drift of the machine does not favour one mode.
+    var order = round % 2 == 0 ? forward : forward.Reverse().ToArray();
+    var results = new Dictionary<BlockMode, BlockResult>();
+    foreach (var mode in order)
+    {
+        var block = await RunBlockAsync(mode);
+        OverheadReport.PrintBlock(round, block);
+        results[mode] = block;
+    }
+
+    if (round > 0)
+    {
+        rounds.Add(results);
+    }
+}
+
+await stopLoad.CancelAsync();
+await loadTask;
+await app.StopAsync();
+await app.DisposeAsync();
+if (load.Failed > 0)
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warning: {load.Failed} of {load.Completed} requests failed"));
+}
+
+var violations = receiver.ValidateProfiles();
+if (violations.Count > 0)
+{
+    Console.WriteLine($"warning: {violations.Count} invalid profile request(s), first: {violations[0]}");
+}
+
+double ratio = OverheadReport.PrintSummary(rounds, options.Peer);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overhead_ratio={ratio:F4}"));
+return 0;
+
+async Task<BlockResult> RunBlockAsync(BlockMode mode)
+{
+    ProfilingSetup? profiling = mode == BlockMode.On ? new ProfilingSetup(receiver) : null;
+    PeerTracer? peer = mode == BlockMode.Peer ? await PeerTracer.StartAsync(options.ToolDirectory, options.PeerArguments, options.Settle + options.Block + TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)) : null;
+    await Task.Delay(options.Settle);
+
+    latencies.Reset();
+    long requestsBefore = load.Completed;
+    var cpuBefore = Environment.CpuUsage.TotalTime;
+    long start = Stopwatch.GetTimestamp();
+    double rssSum = 0;
+    int rssCount = 0;
+    var end = start + (long)(options.Block.TotalSeconds * Stopwatch.Frequency);
+    while (Stopwatch.GetTimestamp() < end)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(Math.Min(1, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), end).TotalSeconds)));
+        rssSum += Environment.WorkingSet / 1048576.0;
+        rssCount++;
+    }
+
+    double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+    long requests = load.Completed - requestsBefore;
+    double cpu = (Environment.CpuUsage.TotalTime - cpuBefore).TotalSeconds;
+    var percentiles = latencies.Percentiles(50, 99);
+
+    long peerBytes = 0;
+    double peerSeconds = 0;
+    if (peer is not null)
+    {
+        (peerBytes, peerSeconds) = await peer.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        peer.Dispose();
+    }
+
+    profiling?.Dispose();
+    return new BlockResult(mode, requests, seconds, percentiles[0], percentiles[1], cpu, rssSum / Math.Max(1, rssCount), profiling?.Export, peerBytes, peerSeconds);
+}

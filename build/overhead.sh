@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Whole-application overhead of the profiler, measured inside one process.
+#
+#   ./build/overhead.sh [harness options]      e.g. ./build/overhead.sh --rounds 10 --block 20
+#
+# Runs the RateLimiterSync showcase under closed-loop load (both cores busy) in alternating blocks: profiling
+# off, profiling on with the default set-up (WithProfiling + AddOtlpExporter to an in-process receiver, no
+# environment variables), and dotnet-trace attached from outside (the peer). One warm-up round is discarded,
+# then 6 rounds x 3 blocks of 10 s (+2 s settling each): about 5 minutes. Prints per-block figures, the on/off
+# and peer/off ratios (mean +- standard error over rounds) and, last, exactly "overhead_ratio=<on/off throughput>".
+# Options: --rounds N, --block SECONDS, --settle SECONDS, --clients N, --no-peer, --peer-args "...", --help.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The "on" blocks measure the defaults: nothing from the environment may change the profiler's settings.
+for variable in $(env | grep -oE '^(OTEL_DOTNET_PROFILING_[A-Z_]*|DOTNET_EventPipeThreadSamplingRate)=' | tr -d '='); do
+  unset "$variable"
+done
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+dotnet tool restore >"$log" || { cat "$log"; exit 1; } # dotnet-trace, pinned in dotnet-tools.json
+dotnet build build/OverheadHarness -c Release -nologo -v quiet -clp:ErrorsOnly >"$log" || { cat "$log"; exit 1; }
+dotnet build/OverheadHarness/bin/Release/net10.0/OverheadHarness.dll --tool-dir "$PWD" "$@"
