@@ -275,6 +275,7 @@ internal sealed class ContinuousProfiler : IDisposable
                 }
 
                 SpanTracker.RemoveDeadThreads(Stopwatch.GetTimestamp() - (30 * Stopwatch.Frequency));
+                SpanNames.Trim();
             }
             catch (Exception ex)
             {

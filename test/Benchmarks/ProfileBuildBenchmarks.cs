@@ -1,3 +1,4 @@
+using OpenTelemetry.Profiling.Correlation;
 using System.Reflection;
 using BenchmarkDotNet.Attributes;
 using Google.Protobuf;
@@ -40,7 +41,7 @@ public class ProfileBuildBenchmarks
         this.aggregator = new SampleAggregator(20_000);
         for (int s = 0; s < synthetic.Stacks.Length; s++)
         {
-            this.aggregator.Add(1000 + random.Next(16), synthetic.Stacks[s], random.Next(3) == 0 ? spans[random.Next(spans.Length)] : null, 1 + random.Next(5));
+            this.aggregator.Add(1000 + random.Next(16), synthetic.Stacks[s], random.Next(3) == 0 ? SpanKey.From(spans[random.Next(spans.Length)]) : default, 1 + random.Next(5));
         }
 
         this.assembler = new ProfileAssembler(this.methods, id => "worker-" + id.ToString(System.Globalization.CultureInfo.InvariantCulture));

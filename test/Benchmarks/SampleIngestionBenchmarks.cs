@@ -1,3 +1,4 @@
+using OpenTelemetry.Profiling.Correlation;
 using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 using OpenTelemetry.Profiling.Aggregation;
@@ -19,7 +20,7 @@ public class SampleIngestionBenchmarks
     private ulong[][] stacks = [];
     private int[] stackOf = [];
     private int[] threadOf = [];
-    private Activity?[] spanOf = [];
+    private SpanKey[] spanOf = [];
 
     [GlobalSetup]
     public void Setup()
@@ -30,12 +31,12 @@ public class SampleIngestionBenchmarks
         this.stacks = synthetic.Stacks;
         this.stackOf = new int[SamplesPerInvoke];
         this.threadOf = new int[SamplesPerInvoke];
-        this.spanOf = new Activity?[SamplesPerInvoke];
+        this.spanOf = new SpanKey[SamplesPerInvoke];
         for (int i = 0; i < SamplesPerInvoke; i++)
         {
             this.stackOf[i] = synthetic.PickStack(random);
             this.threadOf[i] = 1000 + random.Next(8);
-            this.spanOf[i] = random.Next(3) == 0 ? spans[random.Next(spans.Length)] : null;
+            this.spanOf[i] = random.Next(3) == 0 ? SpanKey.From(spans[random.Next(spans.Length)]) : default;
         }
 
         this.Add(); // the interval has seen every stack and span once: steady state

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using OpenTelemetry.Profiling.Correlation;
 using OpenTelemetry.Profiling.Model;
 
 namespace OpenTelemetry.Profiling.Aggregation;
@@ -15,7 +15,7 @@ internal sealed class SampleAggregator
     private readonly Dictionary<LinkRecord, int> linkIds = new() { [default] = 0 };
     private readonly List<string> endpoints = [string.Empty];
     private readonly Dictionary<string, int> endpointIds = new(StringComparer.Ordinal) { [string.Empty] = 0 };
-    private readonly Dictionary<Activity, (int LinkId, int EndpointId)> spans = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<ulong, (int LinkId, int EndpointId)> spans = [];
     private readonly List<string> labels = [string.Empty];
     private readonly Dictionary<string, int> labelIds = new(StringComparer.Ordinal) { [string.Empty] = 0 };
 
@@ -41,7 +41,7 @@ internal sealed class SampleAggregator
     /// <summary>Gets the number of samples refused because the interval's stack table was full.</summary>
     public long DroppedSamples { get; private set; }
 
-    public bool Add(int threadId, ReadOnlySpan<ulong> stack, Activity? span, long value, string? label = null)
+    public bool Add(int threadId, ReadOnlySpan<ulong> stack, in SpanKey span, long value, string? label = null)
     {
         int stackId = this.Stacks.Intern(stack);
         if (stackId < 0)
@@ -50,7 +50,7 @@ internal sealed class SampleAggregator
             return false;
         }
 
-        (int linkId, int endpointId) = span is null ? (0, 0) : this.Span(span);
+        (int linkId, int endpointId) = span.IsNone ? (0, 0) : this.Span(span);
         int labelId = 0;
         if (!string.IsNullOrEmpty(label) && !this.labelIds.TryGetValue(label, out labelId))
         {
@@ -84,14 +84,14 @@ internal sealed class SampleAggregator
         this.DroppedSamples = 0;
     }
 
-    private (int LinkId, int EndpointId) Span(Activity span)
+    private (int LinkId, int EndpointId) Span(in SpanKey span)
     {
-        if (this.spans.TryGetValue(span, out var ids))
+        if (this.spans.TryGetValue(span.SpanId, out var ids))
         {
             return ids;
         }
 
-        var link = LinkRecord.FromIds(span.TraceId, span.SpanId);
+        var link = new LinkRecord(span.TraceIdHigh, span.TraceIdLow, span.SpanId);
         if (!this.linkIds.TryGetValue(link, out int linkId))
         {
             linkId = this.links.Count;
@@ -99,7 +99,7 @@ internal sealed class SampleAggregator
             this.linkIds.Add(link, linkId);
         }
 
-        string endpoint = LocalRootName(span);
+        string endpoint = SpanNames.Of(span);
         if (!this.endpointIds.TryGetValue(endpoint, out int endpointId))
         {
             endpointId = this.endpoints.Count;
@@ -108,19 +108,7 @@ internal sealed class SampleAggregator
         }
 
         ids = (linkId, endpointId);
-        this.spans.Add(span, ids);
+        this.spans.Add(span.SpanId, ids);
         return ids;
-    }
-
-    /// <summary>The display name of the outermost in-process span: for ASP.NET Core, the server span ("GET /api/check").</summary>
-    private static string LocalRootName(Activity span)
-    {
-        var root = span;
-        while (root.Parent is { } parent)
-        {
-            root = parent;
-        }
-
-        return root.DisplayName ?? string.Empty;
     }
 }

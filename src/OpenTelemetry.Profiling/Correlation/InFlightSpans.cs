@@ -8,7 +8,8 @@ namespace OpenTelemetry.Profiling.Correlation;
 /// are processed after the fact), so the wall profile can show time a span spent awaiting: an <c>await</c>
 /// holds no thread, so no thread sample ever sees it. At each sampling round, a span alive at that instant
 /// that is not current on any thread, and none of whose children is running or awaiting, was awaiting.
-/// Bounded: past <see cref="MaxTracked"/> spans, new ones are not tracked (and counted).
+/// Spans are kept as values keyed by span id (no activity is kept alive). Bounded: past
+/// <see cref="MaxTracked"/> spans, new ones are not tracked (and counted).
 /// </summary>
 internal sealed class InFlightSpans
 {
@@ -16,12 +17,13 @@ internal sealed class InFlightSpans
 
     private static readonly long KeepEnded = Stopwatch.Frequency;
 
-    private readonly ConcurrentDictionary<Activity, Life> spans = new(ReferenceEqualityComparer.Instance);
-    private readonly HashSet<Activity> covered = new(ReferenceEqualityComparer.Instance);
-    private readonly HashSet<Activity> hasWaitingChild = new(ReferenceEqualityComparer.Instance);
-    private readonly List<Activity> candidates = [];
+    private readonly ConcurrentDictionary<ulong, Life> spans = new();
+    private readonly HashSet<ulong> covered = [];
+    private readonly HashSet<ulong> hasWaitingChild = [];
+    private readonly List<Life> candidates = [];
+    private long untracked;
 
-    public long Untracked { get; private set; }
+    public long Untracked => Volatile.Read(ref this.untracked);
 
     public int Count => this.spans.Count;
 
@@ -29,18 +31,21 @@ internal sealed class InFlightSpans
     {
         if (this.spans.Count >= MaxTracked)
         {
-            this.Untracked++;
+            Interlocked.Increment(ref this.untracked);
             return;
         }
 
-        this.spans[span] = new Life(Stopwatch.GetTimestamp(), long.MaxValue);
+        var key = SpanKey.From(span);
+        ulong parent = span.Parent is { } local ? SpanKey.Id(local.SpanId) : 0;
+        this.spans[key.SpanId] = new Life(key, parent, Stopwatch.GetTimestamp(), long.MaxValue);
     }
 
     public void OnEnd(Activity span)
     {
-        if (this.spans.TryGetValue(span, out var life))
+        ulong id = SpanKey.Id(span.SpanId);
+        if (this.spans.TryGetValue(id, out var life))
         {
-            this.spans[span] = life with { End = Stopwatch.GetTimestamp() };
+            this.spans[id] = life with { End = Stopwatch.GetTimestamp() };
         }
     }
 
@@ -48,45 +53,46 @@ internal sealed class InFlightSpans
     /// Calls <paramref name="onAwaiting"/> for each span that was awaiting at <paramref name="timestamp"/>,
     /// given the spans current on threads then. Consumer thread only. Also forgets spans ended long before.
     /// </summary>
-    public void ForEachAwaiting(long timestamp, IEnumerable<object?> currentStates, Action<Activity> onAwaiting)
+    public void ForEachAwaiting(long timestamp, List<SpanKey> currentStates, Action<SpanKey> onAwaiting)
     {
         this.covered.Clear();
         this.hasWaitingChild.Clear();
         this.candidates.Clear();
-        foreach (object? state in currentStates)
+        foreach (var state in currentStates)
         {
-            for (var span = state as Activity; span is not null && this.covered.Add(span); span = span.Parent)
+            // A running span covers its ancestors: they wait for it, they do not await on their own.
+            for (ulong id = state.SpanId; id != 0 && this.covered.Add(id); id = this.spans.TryGetValue(id, out var life) ? life.ParentSpanId : 0)
             {
             }
         }
 
-        foreach (var (span, life) in this.spans)
+        foreach (var (id, life) in this.spans)
         {
             if (life.End < timestamp - KeepEnded)
             {
-                this.spans.TryRemove(span, out _);
+                this.spans.TryRemove(id, out _);
             }
-            else if (life.Start <= timestamp && timestamp < life.End && !this.covered.Contains(span))
+            else if (life.Start <= timestamp && timestamp < life.End && !this.covered.Contains(id))
             {
-                this.candidates.Add(span);
-            }
-        }
-
-        foreach (var span in this.candidates)
-        {
-            for (var parent = span.Parent; parent is not null && this.hasWaitingChild.Add(parent); parent = parent.Parent)
-            {
+                this.candidates.Add(life);
             }
         }
 
-        foreach (var span in this.candidates)
+        foreach (var life in this.candidates)
         {
-            if (!this.hasWaitingChild.Contains(span))
+            for (ulong parent = life.ParentSpanId; parent != 0 && this.hasWaitingChild.Add(parent); parent = this.spans.TryGetValue(parent, out var p) ? p.ParentSpanId : 0)
             {
-                onAwaiting(span);
+            }
+        }
+
+        foreach (var life in this.candidates)
+        {
+            if (!this.hasWaitingChild.Contains(life.Key.SpanId))
+            {
+                onAwaiting(life.Key);
             }
         }
     }
 
-    private readonly record struct Life(long Start, long End);
+    private readonly record struct Life(SpanKey Key, ulong ParentSpanId, long Start, long End);
 }

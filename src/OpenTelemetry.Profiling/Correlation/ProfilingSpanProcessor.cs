@@ -28,6 +28,11 @@ internal sealed class ProfilingSpanProcessor : BaseProcessor<Activity>
     public override void OnEnd(Activity data)
     {
         this.InFlight?.OnEnd(data);
+        if (data.Parent is null)
+        {
+            // The endpoint's final name (ASP.NET Core names the server span once routing has run).
+            SpanNames.RootEnded(SpanKey.Id(data.SpanId), data.DisplayName);
+        }
 
         // Samples reach the profiler only after the span has ended and been handed to exporters, so the test
         // is whether a sampling window was open during the span's life (always so with continuous sampling).

@@ -16,10 +16,7 @@ namespace OpenTelemetry.Profiling.Correlation;
 /// </summary>
 internal static class SpanTracker
 {
-    /// <summary>Marks work done by the profiler itself (export, its own HTTP calls) so its samples are dropped.</summary>
-    public static readonly object ProfilerWork = new ProfilerWorkMarker();
-
-    private static readonly AsyncLocal<object?> Mirror = new(OnValueChanged);
+    private static readonly AsyncLocal<SpanKeyBox?> Mirror = new(OnValueChanged);
     private static readonly ConcurrentDictionary<int, ThreadSpanHistory> Histories = new();
     private static readonly Lock Gate = new();
     private static int users;
@@ -61,8 +58,8 @@ internal static class SpanTracker
     /// </summary>
     public static ProfilerWorkScope EnterProfilerWork()
     {
-        object? previous = Mirror.Value;
-        Mirror.Value = ProfilerWork;
+        var previous = Mirror.Value;
+        Mirror.Value = SpanKeyBox.ProfilerWork;
         return new ProfilerWorkScope(previous);
     }
 
@@ -92,13 +89,14 @@ internal static class SpanTracker
     internal static int TrackedThreadCount => Histories.Count;
 
     /// <summary>Gets the state (span, profiler work or null) current on each tracked thread at <paramref name="timestamp"/>.</summary>
-    public static IEnumerable<object?> StatesAt(long timestamp)
+    public static void StatesAt(long timestamp, List<SpanKey> states)
     {
+        states.Clear();
         foreach (var history in Histories.Values)
         {
-            if (history.TryGetStateAt(timestamp, out object? state) == SpanLookupResult.Found && state is not null)
+            if (history.TryGetStateAt(timestamp, out var state) == SpanLookupResult.Found && !state.IsNone && !state.IsProfilerWork)
             {
-                yield return state;
+                states.Add(state);
             }
         }
     }
@@ -106,23 +104,27 @@ internal static class SpanTracker
     private static void OnActivityChanged(object? sender, ActivityChangedEventArgs e)
     {
         // Inside the profiler's own work the marker wins over spans the exporter's HTTP client may start.
-        if (!ReferenceEquals(Mirror.Value, ProfilerWork))
+        if (enabled && !ReferenceEquals(Mirror.Value, SpanKeyBox.ProfilerWork))
         {
-            Mirror.Value = e.Current;
+            Mirror.Value = e.Current is null ? null : new SpanKeyBox(SpanKey.From(e.Current));
         }
     }
 
-    private static void OnValueChanged(AsyncLocalValueChangedArgs<object?> args)
+    private static void OnValueChanged(AsyncLocalValueChangedArgs<SpanKeyBox?> args)
     {
         // Entering or leaving the profiler's own work is recorded even before tracking starts: exporter
         // threads created while the profiler is being built mark themselves before sampling begins.
-        if (!enabled && !ReferenceEquals(args.CurrentValue, ProfilerWork) && !ReferenceEquals(args.PreviousValue, ProfilerWork))
+        if (!enabled && !ReferenceEquals(args.CurrentValue, SpanKeyBox.ProfilerWork) && !ReferenceEquals(args.PreviousValue, SpanKeyBox.ProfilerWork))
         {
             return;
         }
 
         var history = threadHistory ?? CreateHistory();
-        history?.Record(Stopwatch.GetTimestamp(), args.CurrentValue);
+        if (history is not null)
+        {
+            var key = args.CurrentValue is { } box ? box.Key : default;
+            history.Record(Stopwatch.GetTimestamp(), key);
+        }
     }
 
     private static ThreadSpanHistory? CreateHistory()
@@ -142,13 +144,8 @@ internal static class SpanTracker
     }
 
     /// <summary>Restores the state that was current before <see cref="EnterProfilerWork"/>.</summary>
-    internal readonly struct ProfilerWorkScope(object? previous) : IDisposable
+    internal readonly struct ProfilerWorkScope(SpanKeyBox? previous) : IDisposable
     {
         public void Dispose() => Mirror.Value = previous;
-    }
-
-    private sealed class ProfilerWorkMarker
-    {
-        public override string ToString() => "profiler work";
     }
 }

@@ -11,13 +11,14 @@ namespace OpenTelemetry.Profiling.Correlation;
 /// A thread that switches often (a busy thread-pool thread runs tens of thousands of work items a second, two
 /// switches each) would wrap a small ring within milliseconds, so the ring grows, by doubling on the owning
 /// thread, whenever it would overwrite a switch younger than <see cref="Horizon"/>, up to
-/// <see cref="MaxCapacity"/> entries (16 bytes each). Quiet threads keep the small initial ring.
+/// <see cref="MaxCapacity"/> entries (48 bytes each, no object references, so the ring costs the GC nothing).
+/// Quiet threads keep the small initial ring.
 /// </para>
 /// </summary>
 internal sealed class ThreadSpanHistory
 {
     public const int InitialCapacity = 256;
-    public const int MaxCapacity = 1 << 16;
+    public const int MaxCapacity = 1 << 15;
 
     /// <summary>How far back a lookup must still reach: well past the sample-to-consumer latency (at most ~250 ms).</summary>
     public static readonly long Horizon = Stopwatch.Frequency;
@@ -51,7 +52,7 @@ internal sealed class ThreadSpanHistory
     }
 
     /// <summary>Records that <paramref name="state"/> became current at <paramref name="timestamp"/>. Owner thread only.</summary>
-    public void Record(long timestamp, object? state)
+    public void Record(long timestamp, in SpanKey state)
     {
         long c = this.count;
         var r = this.ring;
@@ -68,7 +69,7 @@ internal sealed class ThreadSpanHistory
     }
 
     /// <summary>Finds the state that was current at <paramref name="timestamp"/>.</summary>
-    public SpanLookupResult TryGetStateAt(long timestamp, out object? state)
+    public SpanLookupResult TryGetStateAt(long timestamp, out SpanKey state)
     {
         for (int attempt = 0; attempt < 4; attempt++)
         {
@@ -80,13 +81,13 @@ internal sealed class ThreadSpanHistory
             }
         }
 
-        state = null;
+        state = default;
         return SpanLookupResult.Lost;
     }
 
-    private SpanLookupResult TryGetStateAt(Ring r, long timestamp, out object? state, out bool ringReplaced)
+    private SpanLookupResult TryGetStateAt(Ring r, long timestamp, out SpanKey state, out bool ringReplaced)
     {
-        state = null;
+        state = default;
         ringReplaced = false;
         int capacity = r.Timestamps.Length;
         long end = Volatile.Read(ref this.count);
@@ -95,7 +96,7 @@ internal sealed class ThreadSpanHistory
         {
             int slot = (int)(i & r.Mask);
             long ts = r.Timestamps[slot];
-            object? candidate = r.States[slot];
+            SpanKey candidate = r.States[slot];
             Interlocked.MemoryBarrier();
             if (!ReferenceEquals(Volatile.Read(ref this.ring), r))
             {
@@ -139,7 +140,7 @@ internal sealed class ThreadSpanHistory
     {
         public long[] Timestamps { get; } = new long[capacity];
 
-        public object?[] States { get; } = new object?[capacity];
+        public SpanKey[] States { get; } = new SpanKey[capacity];
 
         public long Mask { get; } = capacity - 1;
     }

@@ -23,7 +23,8 @@ internal sealed class SampleCollector
     private readonly ProfileType[] types;
     private readonly int maxStacks;
     private readonly InFlightSpans? inFlight;
-    private readonly Action<Activity> addAwaiting;
+    private readonly Action<SpanKey> addAwaiting;
+    private readonly List<SpanKey> currentStates = [];
     private SampleAggregator?[] current;
     private SampleAggregator?[]? spare;
     private long lastSampleTimestamp;
@@ -142,9 +143,9 @@ internal sealed class SampleCollector
     }
 
     /// <summary>Finds the span current on the thread at that time; false when the sample must be dropped as the profiler's own.</summary>
-    private bool TryGetSpan(int threadId, long timestamp, out Activity? span)
+    private bool TryGetSpan(int threadId, long timestamp, out SpanKey span)
     {
-        span = null;
+        span = default;
         if (this.ownThreads.Contains(threadId))
         {
             this.OwnSamplesDropped++;
@@ -153,18 +154,18 @@ internal sealed class SampleCollector
 
         if (SpanTracker.TryGetHistory(threadId, out var history))
         {
-            if (history!.TryGetStateAt(timestamp, out object? state) == SpanLookupResult.Lost)
+            if (history!.TryGetStateAt(timestamp, out var state) == SpanLookupResult.Lost)
             {
                 this.CorrelationLost++;
             }
-            else if (ReferenceEquals(state, SpanTracker.ProfilerWork))
+            else if (state.IsProfilerWork)
             {
                 this.OwnSamplesDropped++;
                 return false;
             }
             else
             {
-                span = state as Activity;
+                span = state;
             }
         }
 
@@ -188,7 +189,11 @@ internal sealed class SampleCollector
             this.rounds++;
 
             // Spans awaiting at this round hold no thread; they get a wall sample of their own.
-            this.inFlight?.ForEachAwaiting(timestamp, SpanTracker.StatesAt(timestamp), this.addAwaiting);
+            if (this.inFlight is { Count: > 0 } inFlight)
+            {
+                SpanTracker.StatesAt(timestamp, this.currentStates);
+                inFlight.ForEachAwaiting(timestamp, this.currentStates, this.addAwaiting);
+            }
         }
 
         this.lastSampleTimestamp = timestamp;

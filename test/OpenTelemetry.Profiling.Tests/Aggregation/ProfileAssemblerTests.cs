@@ -1,4 +1,5 @@
 using OpenTelemetry.Profiling.Aggregation;
+using OpenTelemetry.Profiling.Correlation;
 using OpenTelemetry.Profiling.Symbols;
 using OpenTelemetry.Resources;
 
@@ -19,8 +20,8 @@ public sealed class ProfileAssemblerTests
         var samples = new SampleAggregator(100);
 
         // Two raw stacks that differ only in the leaf's offset inside Spin: one function-level stack.
-        samples.Add(5, [0x1010, 0x2050], null, 1);
-        samples.Add(5, [0x1020, 0x2050], null, 2);
+        samples.Add(5, [0x1010, 0x2050], default, 1);
+        samples.Add(5, [0x1020, 0x2050], default, 2);
         var assembler = new ProfileAssembler(methods, _ => "worker");
 
         var batch = assembler.Build([new ProfileInput(ProfileType.Cpu, samples, 1_000_000)], DateTimeOffset.UnixEpoch.AddSeconds(10), TimeSpan.FromSeconds(1), Resource, out var stats);
@@ -52,7 +53,7 @@ public sealed class ProfileAssemblerTests
         methods.AddMethod(0x1000, 0x10, "App", "Leaf", 0);
         methods.AddMethod(0x2000, 0x10, "App", "Caller", 0);
         var samples = new SampleAggregator(10);
-        samples.Add(1, [0x1000, 0x2010], null, 1);
+        samples.Add(1, [0x1000, 0x2010], default, 1);
 
         var batch = new ProfileAssembler(methods, _ => null).Build([new ProfileInput(ProfileType.Cpu, samples, 1)], DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1), Resource, out var stats);
 
@@ -67,7 +68,7 @@ public sealed class ProfileAssemblerTests
         var methods = new MethodMap();
         methods.AddMethod(0x1000, 0x10, "App", "Known", 0);
         var samples = new SampleAggregator(10);
-        samples.Add(1, [0x9999, 0x1004], null, 1);
+        samples.Add(1, [0x9999, 0x1004], default, 1);
 
         var batch = new ProfileAssembler(methods, _ => null).Build([new ProfileInput(ProfileType.Cpu, samples, 1)], DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1), Resource, out var stats);
 
@@ -88,7 +89,7 @@ public sealed class ProfileAssemblerTests
         methods.AddMethod(0x1000, 0x10, "System.Threading.Thread", "<PollGC>g__PollGCWorker|67_0", 0);
         methods.AddMethod(0x2000, 0x10, "App", "Busy", 0);
         var samples = new SampleAggregator(10);
-        samples.Add(1, [0x1004, 0x2004], null, 1);
+        samples.Add(1, [0x1004, 0x2004], default, 1);
 
         var batch = new ProfileAssembler(methods, _ => null).Build([new ProfileInput(ProfileType.Cpu, samples, 1)], DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1), Resource, out _);
 

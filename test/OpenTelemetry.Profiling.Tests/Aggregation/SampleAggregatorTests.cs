@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using OpenTelemetry.Profiling.Aggregation;
+using OpenTelemetry.Profiling.Correlation;
 
 namespace OpenTelemetry.Profiling.Tests.Aggregation;
 
@@ -11,9 +12,9 @@ public sealed class SampleAggregatorTests
     {
         var aggregator = new SampleAggregator(100);
 
-        aggregator.Add(7, [1, 2], null, 1);
-        aggregator.Add(7, [1, 2], null, 1);
-        aggregator.Add(8, [1, 2], null, 1);
+        aggregator.Add(7, [1, 2], default, 1);
+        aggregator.Add(7, [1, 2], default, 1);
+        aggregator.Add(8, [1, 2], default, 1);
 
         Assert.AreEqual(2, aggregator.Values.Count);
         Assert.AreEqual(3, aggregator.SampleCount);
@@ -28,7 +29,7 @@ public sealed class SampleAggregatorTests
         root.DisplayName = "GET /api/check";
         using var child = new Activity("child").Start();
 
-        aggregator.Add(7, [1], child, 1);
+        aggregator.Add(7, [1], SpanKey.From(child), 1);
 
         var key = aggregator.Values.Keys.Single();
         var link = aggregator.Links[key.LinkId];
@@ -41,9 +42,9 @@ public sealed class SampleAggregatorTests
     public void Add_WhenTheStackTableIsFull_CountsTheSampleAsDropped()
     {
         var aggregator = new SampleAggregator(1);
-        aggregator.Add(1, [1], null, 1);
+        aggregator.Add(1, [1], default, 1);
 
-        bool added = aggregator.Add(1, [2], null, 1);
+        bool added = aggregator.Add(1, [2], default, 1);
 
         Assert.IsFalse(added);
         Assert.AreEqual(1, aggregator.DroppedSamples);
@@ -55,7 +56,7 @@ public sealed class SampleAggregatorTests
     {
         var aggregator = new SampleAggregator(10);
         using var span = new Activity("x").Start();
-        aggregator.Add(1, [1], span, 1);
+        aggregator.Add(1, [1], SpanKey.From(span), 1);
 
         aggregator.Clear();
 

@@ -29,8 +29,8 @@ public sealed class SpanTrackerTests
             int thread = OsThread.CurrentId;
             long now = Stopwatch.GetTimestamp();
             Assert.IsTrue(SpanTracker.TryGetHistory(thread, out var history));
-            Assert.AreEqual(SpanLookupResult.Found, history!.TryGetStateAt(now, out object? state));
-            Assert.AreSame(span, state);
+            Assert.AreEqual(SpanLookupResult.Found, history!.TryGetStateAt(now, out SpanKey state));
+            Assert.AreEqual(SpanKey.From(span), state);
         }
         finally
         {
@@ -48,8 +48,8 @@ public sealed class SpanTrackerTests
             {
                 using var ignored = new Activity("exporter-http").Start();
                 Assert.IsTrue(SpanTracker.TryGetHistory(OsThread.CurrentId, out var history));
-                history!.TryGetStateAt(Stopwatch.GetTimestamp(), out object? state);
-                Assert.AreSame(SpanTracker.ProfilerWork, state, "spans started inside the exporter do not unmark it");
+                history!.TryGetStateAt(Stopwatch.GetTimestamp(), out SpanKey state);
+                Assert.IsTrue(state.IsProfilerWork, "spans started inside the exporter do not unmark it");
             }
         }
         finally

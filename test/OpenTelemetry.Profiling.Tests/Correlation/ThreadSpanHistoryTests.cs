@@ -5,23 +5,23 @@ namespace OpenTelemetry.Profiling.Tests.Correlation;
 [TestClass]
 public sealed class ThreadSpanHistoryTests
 {
-    private static readonly object SpanA = new();
-    private static readonly object SpanB = new();
+    private static readonly SpanKey SpanA = new(1, 2, 3, 3, 0);
+    private static readonly SpanKey SpanB = new(1, 2, 4, 3, 0);
 
     [TestMethod]
     public void TryGetStateAt_ReturnsTheStateCurrentAtThatTime()
     {
         var history = new ThreadSpanHistory(1, Thread.CurrentThread);
         history.Record(100, SpanA);
-        history.Record(200, null);
+        history.Record(200, default);
         history.Record(300, SpanB);
 
-        Assert.AreEqual(SpanLookupResult.Found, history.TryGetStateAt(150, out object? at150));
-        Assert.AreSame(SpanA, at150);
-        Assert.AreEqual(SpanLookupResult.Found, history.TryGetStateAt(250, out object? at250));
-        Assert.IsNull(at250, "after the span ended the sample is not linked to it");
-        Assert.AreEqual(SpanLookupResult.Found, history.TryGetStateAt(300, out object? at300));
-        Assert.AreSame(SpanB, at300);
+        Assert.AreEqual(SpanLookupResult.Found, history.TryGetStateAt(150, out SpanKey at150));
+        Assert.AreEqual(SpanA, at150);
+        Assert.AreEqual(SpanLookupResult.Found, history.TryGetStateAt(250, out SpanKey at250));
+        Assert.IsTrue(at250.IsNone, "after the span ended the sample is not linked to it");
+        Assert.AreEqual(SpanLookupResult.Found, history.TryGetStateAt(300, out SpanKey at300));
+        Assert.AreEqual(SpanB, at300);
     }
 
     [TestMethod]
@@ -30,8 +30,8 @@ public sealed class ThreadSpanHistoryTests
         var history = new ThreadSpanHistory(1, Thread.CurrentThread);
         history.Record(100, SpanA);
 
-        Assert.AreEqual(SpanLookupResult.Found, history.TryGetStateAt(50, out object? state));
-        Assert.IsNull(state);
+        Assert.AreEqual(SpanLookupResult.Found, history.TryGetStateAt(50, out SpanKey state));
+        Assert.IsTrue(state.IsNone);
     }
 
     [TestMethod]
@@ -46,8 +46,8 @@ public sealed class ThreadSpanHistoryTests
         }
 
         Assert.AreEqual(ThreadSpanHistory.InitialCapacity, history.Capacity);
-        Assert.AreEqual(SpanLookupResult.Lost, history.TryGetStateAt(50, out object? state));
-        Assert.IsNull(state);
+        Assert.AreEqual(SpanLookupResult.Lost, history.TryGetStateAt(50, out SpanKey state));
+        Assert.IsTrue(state.IsNone);
     }
 
     [TestMethod]
@@ -61,10 +61,10 @@ public sealed class ThreadSpanHistoryTests
         }
 
         Assert.IsTrue(history.Capacity >= switches, $"capacity {history.Capacity}");
-        Assert.AreEqual(SpanLookupResult.Found, history.TryGetStateAt(1000, out object? first));
-        Assert.AreSame(SpanA, first);
-        Assert.AreEqual(SpanLookupResult.Found, history.TryGetStateAt(1001, out object? second));
-        Assert.AreSame(SpanB, second);
+        Assert.AreEqual(SpanLookupResult.Found, history.TryGetStateAt(1000, out SpanKey first));
+        Assert.AreEqual(SpanA, first);
+        Assert.AreEqual(SpanLookupResult.Found, history.TryGetStateAt(1001, out SpanKey second));
+        Assert.AreEqual(SpanB, second);
     }
 
     [TestMethod]
@@ -84,7 +84,7 @@ public sealed class ThreadSpanHistoryTests
     public void TryGetStateAt_WhileTheOwnerKeepsWritingAndGrowing_NeverReturnsAStateRecordedLater()
     {
         var history = new ThreadSpanHistory(1, Thread.CurrentThread);
-        var states = Enumerable.Range(0, 1024).Select(_ => new object()).ToArray();
+        var states = Enumerable.Range(0, 1024).Select(i => new SpanKey(1, 1, (ulong)i + 1, 1, 0)).ToArray();
         long written = 0;
         var writer = new Thread(() =>
         {
@@ -105,9 +105,9 @@ public sealed class ThreadSpanHistoryTests
             }
 
             long at = upTo - 1;
-            if (history.TryGetStateAt(at, out object? state) == SpanLookupResult.Found)
+            if (history.TryGetStateAt(at, out SpanKey state) == SpanLookupResult.Found)
             {
-                Assert.AreSame(states[at % states.Length], state, $"lookup at {at}");
+                Assert.AreEqual(states[at % states.Length], state, $"lookup at {at}");
                 checkedLookups++;
             }
         }

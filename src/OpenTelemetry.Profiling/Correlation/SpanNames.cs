@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace OpenTelemetry.Profiling.Correlation;
+
+/// <summary>
+/// Names of local root spans (the endpoint, e.g. <c>GET /api/check</c>) without keeping activities alive:
+/// names are interned to small ids when a span becomes current, and the span processor records each root's
+/// final display name when it ends (ASP.NET Core learns the route after the span started), kept a while for
+/// samples processed after the fact. Both tables are bounded.
+/// </summary>
+internal static class SpanNames
+{
+    private const int MaxNames = 10_000;
+    private const int MaxRoots = 100_000;
+    private static readonly long KeepEnded = 30 * Stopwatch.Frequency;
+
+    private static readonly ConcurrentDictionary<string, int> Ids = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<int, string> Names = new();
+    private static readonly ConcurrentDictionary<ulong, (string Name, long EndedAt)> FinalRootNames = new();
+    private static int nextId;
+
+    /// <summary>Gets a small id for a name; 0 for none, or when the table is full.</summary>
+    public static int Intern(string? name)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            return 0;
+        }
+
+        if (Ids.TryGetValue(name, out int id))
+        {
+            return id;
+        }
+
+        if (Ids.Count >= MaxNames)
+        {
+            return 0;
+        }
+
+        id = Ids.GetOrAdd(name, static _ => Interlocked.Increment(ref nextId));
+        Names.TryAdd(id, name);
+        return id;
+    }
+
+    /// <summary>Records the name a local root span had when it ended.</summary>
+    public static void RootEnded(ulong rootSpanId, string name)
+    {
+        if (FinalRootNames.Count < MaxRoots)
+        {
+            FinalRootNames[rootSpanId] = (name, Stopwatch.GetTimestamp());
+        }
+    }
+
+    /// <summary>The endpoint name of a span: its root's final name if the root has ended, else the name it had then.</summary>
+    public static string Of(in SpanKey span)
+    {
+        if (FinalRootNames.TryGetValue(span.RootSpanId, out var final))
+        {
+            return final.Name;
+        }
+
+        return span.RootNameId != 0 && Names.TryGetValue(span.RootNameId, out string? name) ? name : string.Empty;
+    }
+
+    /// <summary>Forgets final names of roots that ended long ago. Called once per interval.</summary>
+    public static void Trim()
+    {
+        long before = Stopwatch.GetTimestamp() - KeepEnded;
+        foreach (var (id, entry) in FinalRootNames)
+        {
+            if (entry.EndedAt < before)
+            {
+                FinalRootNames.TryRemove(id, out _);
+            }
+        }
+    }
+}
