@@ -91,36 +91,50 @@ internal sealed class ThreadSpanHistory
         ringReplaced = false;
         int capacity = r.Timestamps.Length;
         long end = Volatile.Read(ref this.count);
-        long oldest = Math.Max(0, end - capacity);
-        for (long i = end - 1; i >= oldest; i--)
+
+        // Binary search: a busy thread holds tens of thousands of switches newer than a sample that arrives
+        // 200 ms late, and a backward scan over them, per sample, starved the application of CPU. The oldest
+        // eighth of the ring is left out so the owner can keep writing while we search.
+        long low = Math.Max(0, end - capacity + (capacity / 8));
+        long left = low, right = end - 1, found = -1;
+        while (left <= right)
         {
-            int slot = (int)(i & r.Mask);
-            long ts = r.Timestamps[slot];
-            SpanKey candidate = r.States[slot];
-            Interlocked.MemoryBarrier();
-            if (!ReferenceEquals(Volatile.Read(ref this.ring), r))
+            long mid = left + ((right - left) / 2);
+            if (r.Timestamps[mid & r.Mask] <= timestamp)
             {
-                // The owner grew the ring while we read: entries past the growth point are only in the new one.
-                ringReplaced = true;
-                return SpanLookupResult.Lost;
+                found = mid;
+                left = mid + 1;
             }
+            else
+            {
+                right = mid - 1;
+            }
+        }
 
-            if (Volatile.Read(ref this.count) >= i + capacity)
-            {
-                // The writer has wrapped around onto this slot while we read it.
-                return SpanLookupResult.Lost;
-            }
+        SpanKey candidate = found >= 0 ? r.States[found & r.Mask] : default;
+        Interlocked.MemoryBarrier();
+        if (!ReferenceEquals(Volatile.Read(ref this.ring), r))
+        {
+            // The owner grew the ring while we read: entries past the growth point are only in the new one.
+            ringReplaced = true;
+            return SpanLookupResult.Lost;
+        }
 
-            if (ts <= timestamp)
-            {
-                state = candidate;
-                return SpanLookupResult.Found;
-            }
+        if (Volatile.Read(ref this.count) - capacity >= low)
+        {
+            // The writer has wrapped around onto slots we read.
+            return SpanLookupResult.Lost;
+        }
+
+        if (found >= 0)
+        {
+            state = candidate;
+            return SpanLookupResult.Found;
         }
 
         // Every switch we still hold is later than the sample: before the first one nothing was tracked
         // (no span); if older switches were overwritten we cannot know.
-        return oldest == 0 ? SpanLookupResult.Found : SpanLookupResult.Lost;
+        return low == 0 ? SpanLookupResult.Found : SpanLookupResult.Lost;
     }
 
     private Ring Grow(Ring old, long count)
