@@ -83,7 +83,8 @@ public sealed class ProfilingOptions
     /// <summary>
     /// Gets or sets the share of time sampling windows are open when the process keeps its CPUs busy: the
     /// overhead/resolution trade-off (see README). When the process leaves CPU headroom the profiler opens
-    /// windows more often, up to four times this value. 1 samples continuously. Default: 0.1; allowed: 0.01 to 1.
+    /// windows more often, up to four times this value. 1 samples continuously. Default: 0.1, or 1 when the
+    /// runtime's own rate was lowered with <c>DOTNET_EventPipeThreadSamplingRate</c>; allowed: 0.01 to 1.
     /// Environment: <c>OTEL_DOTNET_PROFILING_SAMPLING_DUTY_CYCLE</c>.
     /// </summary>
     public double SamplingDutyCycle

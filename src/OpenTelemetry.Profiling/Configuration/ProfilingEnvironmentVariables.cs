@@ -16,4 +16,7 @@ internal static class ProfilingEnvironmentVariables
     public const string AllocationsEnabled = "OTEL_DOTNET_PROFILING_ALLOCATIONS_ENABLED";
     public const string LockContentionEnabled = "OTEL_DOTNET_PROFILING_LOCK_CONTENTION_ENABLED";
     public const string ExceptionsEnabled = "OTEL_DOTNET_PROFILING_EXCEPTIONS_ENABLED";
+
+    /// <summary>The runtime's own sampling period (milliseconds, in hexadecimal), read by the runtime at process start only.</summary>
+    public const string RuntimeSamplingRate = "DOTNET_EventPipeThreadSamplingRate";
 }

@@ -53,6 +53,22 @@ public sealed class ProfilingOptionsTests
     }
 
     [TestMethod]
+    public void Apply_WhenTheRuntimeSamplingRateWasLowered_SamplesContinuouslyUnlessTheDutyCycleIsSet()
+    {
+        var lowered = new ProfilingOptions();
+        var explicitDuty = new ProfilingOptions { SamplingDutyCycle = 0.2 };
+        var envDuty = new ProfilingOptions();
+
+        ProfilingOptionsEnvironmentReader.Apply(lowered, Env(("DOTNET_EventPipeThreadSamplingRate", "10")));
+        ProfilingOptionsEnvironmentReader.Apply(explicitDuty, Env(("DOTNET_EventPipeThreadSamplingRate", "10")));
+        ProfilingOptionsEnvironmentReader.Apply(envDuty, Env(("DOTNET_EventPipeThreadSamplingRate", "10"), ("OTEL_DOTNET_PROFILING_SAMPLING_DUTY_CYCLE", "0.3")));
+
+        Assert.AreEqual(1.0, lowered.SamplingDutyCycle);
+        Assert.AreEqual(0.2, explicitDuty.SamplingDutyCycle);
+        Assert.AreEqual(0.3, envDuty.SamplingDutyCycle);
+    }
+
+    [TestMethod]
     public void Setters_WhenGivenAnOutOfRangeValue_ThrowNamingTheSetting()
     {
         var options = new ProfilingOptions();
