@@ -15,6 +15,8 @@ internal sealed class HarnessOptions
           --settle <seconds>  Unmeasured time after switching modes (profiler start-up, dotnet-trace attach). Default 2.
           --clients <n>       Closed-loop clients. Default 16.
           --no-peer           Skip the dotnet-trace blocks.
+          --collector-down    Point the profiles exporter at a closed loopback port: the "on" blocks then
+                              measure the app while the collector is down (retries, queue, drops).
           --peer-args <text>  What dotnet-trace collects. Default "--providers Microsoft-DotNETCore-SampleProfiler".
           --tool-dir <path>   Directory of the tool manifest that has dotnet-trace. Default: the current directory.
         A warm-up round (same blocks) runs first and is discarded.
@@ -27,6 +29,9 @@ internal sealed class HarnessOptions
     public TimeSpan Settle { get; private set; } = TimeSpan.FromSeconds(2);
 
     public int Clients { get; private set; } = 16;
+
+    /// <summary>Gets or sets a value indicating whether "on" blocks export to a closed port (collector down).</summary>
+    public bool CollectorDown { get; set; }
 
     public bool Peer { get; private set; } = true;
 
@@ -49,6 +54,9 @@ internal sealed class HarnessOptions
                     break;
                 case "--no-peer":
                     options.Peer = false;
+                    break;
+                case "--collector-down":
+                    options.CollectorDown = true;
                     break;
                 case "--rounds":
                     options.Rounds = (int)Number(name, Value(args, ref i), 1, 100);

@@ -23,7 +23,7 @@ internal sealed class ProfilingSetup : IDisposable
     private readonly long startBytes;
     private readonly long startSamples;
 
-    public ProfilingSetup(LocalOtlpReceiver receiver)
+    public ProfilingSetup(LocalOtlpReceiver receiver, Uri? collectorDownEndpoint = null)
     {
         this.receiver = receiver;
         (this.startRequests, this.startBytes, this.startSamples) = Received(receiver);
@@ -33,7 +33,7 @@ internal sealed class ProfilingSetup : IDisposable
             .ConfigureResource(resource => resource.AddService("rate-limiter-sync"))
             .WithProfiling(profiling => profiling.AddOtlpExporter(exporter =>
             {
-                exporter.Endpoint = receiver.GrpcEndpoint;
+                exporter.Endpoint = collectorDownEndpoint ?? receiver.GrpcEndpoint;
                 exporter.Protocol = OtlpProfileExportProtocol.Grpc;
             })));
     }

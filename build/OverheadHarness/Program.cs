@@ -93,7 +93,7 @@ return 0;
 
 async Task<BlockResult> RunBlockAsync(BlockMode mode)
 {
-    ProfilingSetup? profiling = mode == BlockMode.On ? new ProfilingSetup(receiver) : null;
+    ProfilingSetup? profiling = mode == BlockMode.On ? new ProfilingSetup(receiver, options.CollectorDown ? ClosedLoopbackPort() : null) : null;
     PeerTracer? peer = mode == BlockMode.Peer ? await PeerTracer.StartAsync(options.ToolDirectory, options.PeerArguments, options.Settle + options.Block + TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)) : null;
     await Task.Delay(options.Settle);
 
@@ -126,4 +126,12 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode)
 
     profiling?.Dispose();
     return new BlockResult(mode, requests, seconds, percentiles[0], percentiles[1], cpu, rssSum / Math.Max(1, rssCount), profiling?.Export, peerBytes, peerSeconds);
+}
+
+// A loopback port nothing listens on: connections are refused, as when the collector is down.
+static Uri ClosedLoopbackPort()
+{
+    using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+    listener.Start();
+    return new Uri($"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}");
 }
