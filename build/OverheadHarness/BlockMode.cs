@@ -11,4 +11,7 @@ internal enum BlockMode
 
     /// <summary>dotnet-trace attached from outside: the peer to compare with.</summary>
     Peer,
+
+    /// <summary>Profiling on, its exporter pointed at a closed port: the collector is down.</summary>
+    Down,
 }

@@ -15,8 +15,8 @@ internal sealed class HarnessOptions
           --settle <seconds>  Unmeasured time after switching modes (profiler start-up, dotnet-trace attach). Default 2.
           --clients <n>       Closed-loop clients. Default 16.
           --no-peer           Skip the dotnet-trace blocks.
-          --collector-down    Point the profiles exporter at a closed loopback port: the "on" blocks then
-                              measure the app while the collector is down (retries, queue, drops).
+          --collector-down    Add "down" blocks: profiling on with its exporter pointed at a closed loopback
+                              port (the collector is down: retries, queue, drops), compared with "on".
           --peer-args <text>  What dotnet-trace collects. Default "--providers Microsoft-DotNETCore-SampleProfiler".
           --tool-dir <path>   Directory of the tool manifest that has dotnet-trace. Default: the current directory.
         A warm-up round (same blocks) runs first and is discarded.

@@ -65,6 +65,14 @@ internal static class OverheadReport
         Console.WriteLine(string.Create(Invariant, $"{name,-32}{Format(on)}        {peerText}"));
     }
 
+    /// <summary>With the collector down, the app's throughput against profiling with the collector up (same rounds).</summary>
+    public static void PrintCollectorDown(IReadOnlyList<IReadOnlyDictionary<BlockMode, BlockResult>> rounds)
+    {
+        var downOverOn = rounds.Select(r => r[BlockMode.Down].Throughput / r[BlockMode.On].Throughput).ToList();
+        var downOverOff = Ratios(rounds, BlockMode.Down, b => b.Throughput);
+        Console.WriteLine(string.Create(Invariant, $"collector down: throughput down/on {Format(downOverOn)}, down/off {Format(downOverOff)}"));
+    }
+
     private static List<double> Ratios(IReadOnlyList<IReadOnlyDictionary<BlockMode, BlockResult>> rounds, BlockMode mode, Func<BlockResult, double> measure) =>
         rounds.Select(r => measure(r[mode]) / measure(r[BlockMode.Off])).ToList();
 

@@ -44,7 +44,7 @@ var load = new ClosedLoopLoad(RateLimiterService.BaseAddress(app), options.Clien
 using var stopLoad = new CancellationTokenSource();
 var loadTask = load.RunAsync(stopLoad.Token);
 
-BlockMode[] forward = options.Peer ? [BlockMode.Off, BlockMode.On, BlockMode.Peer] : [BlockMode.Off, BlockMode.On];
+BlockMode[] forward = [BlockMode.Off, BlockMode.On, .. options.Peer ? [BlockMode.Peer] : Array.Empty<BlockMode>(), .. options.CollectorDown ? [BlockMode.Down] : Array.Empty<BlockMode>()];
 double cycleSeconds = (options.Settle + options.Block).TotalSeconds * forward.Length;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overhead harness: {Environment.ProcessorCount} cores, {options.Clients} closed-loop clients, 1 warm-up + {options.Rounds} rounds of ({string.Join(", ", forward).ToLowerInvariant()}) blocks of {options.Block.TotalSeconds:F0} s after {options.Settle.TotalSeconds:F0} s settling (about {cycleSeconds * (options.Rounds + 1) / 60:F1} min)"));
 if (options.Peer)
@@ -88,12 +88,22 @@ if (violations.Count > 0)
 }
 
 double ratio = OverheadReport.PrintSummary(rounds, options.Peer);
+if (options.CollectorDown)
+{
+    OverheadReport.PrintCollectorDown(rounds);
+}
+
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overhead_ratio={ratio:F4}"));
 return 0;
 
 async Task<BlockResult> RunBlockAsync(BlockMode mode)
 {
-    ProfilingSetup? profiling = mode == BlockMode.On ? new ProfilingSetup(receiver, options.CollectorDown ? ClosedLoopbackPort() : null) : null;
+    ProfilingSetup? profiling = mode switch
+    {
+        BlockMode.On => new ProfilingSetup(receiver),
+        BlockMode.Down => new ProfilingSetup(receiver, ClosedLoopbackPort()),
+        _ => null,
+    };
     PeerTracer? peer = mode == BlockMode.Peer ? await PeerTracer.StartAsync(options.ToolDirectory, options.PeerArguments, options.Settle + options.Block + TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)) : null;
     await Task.Delay(options.Settle);
 
