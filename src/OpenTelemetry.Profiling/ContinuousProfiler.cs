@@ -147,7 +147,23 @@ internal sealed class ContinuousProfiler : IDisposable
                 this.samples.ExcludeThread);
             this.eventRunner = this.StartEventSession();
             this.rundownThread = ProfilerThread.Start("Rundown", this.samples.ExcludeThread, () => this.RunRundown(methodHandler));
-            this.sampling = new SamplingScheduler(this.StartSampler, this.options.SamplingWindow, this.options.SamplingDutyCycle, this.samples.ExcludeThread);
+            this.sampling = new SamplingScheduler(
+                this.StartSampler,
+                this.options.SamplingWindow,
+                this.options.SamplingDutyCycle,
+                this.samples.ExcludeThread,
+                active =>
+                {
+                    if (this.InFlight is { } inFlight)
+                    {
+                        inFlight.SamplingActive = active;
+                    }
+
+                    if (!active)
+                    {
+                        SpanNames.Trim();
+                    }
+                });
             this.sampling.Start();
             return true;
         }

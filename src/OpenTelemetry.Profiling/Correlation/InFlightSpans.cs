@@ -27,6 +27,13 @@ internal sealed class InFlightSpans
 
     public int Count => this.spans.Count;
 
+    /// <summary>
+    /// Gets or sets a value indicating whether a sampling window is open (or its samples are still being
+    /// consumed). Outside windows no awaiting sample is taken, so an ended span is forgotten at once instead
+    /// of being kept for late lookups: the table then holds only live spans.
+    /// </summary>
+    public bool SamplingActive { get; set; } = true;
+
     public void OnStart(Activity span)
     {
         if (this.spans.Count >= MaxTracked)
@@ -43,7 +50,11 @@ internal sealed class InFlightSpans
     public void OnEnd(Activity span)
     {
         ulong id = SpanKey.Id(span.SpanId);
-        if (this.spans.TryGetValue(id, out var life))
+        if (!this.SamplingActive)
+        {
+            this.spans.TryRemove(id, out _);
+        }
+        else if (this.spans.TryGetValue(id, out var life))
         {
             this.spans[id] = life with { End = Stopwatch.GetTimestamp() };
         }

@@ -12,8 +12,8 @@ namespace OpenTelemetry.Profiling.Correlation;
 internal static class SpanNames
 {
     private const int MaxNames = 10_000;
-    private const int MaxRoots = 100_000;
-    private static readonly long KeepEnded = 30 * Stopwatch.Frequency;
+    private const int MaxRoots = 20_000;
+    private static readonly long KeepEnded = 5 * Stopwatch.Frequency;
 
     private static readonly ConcurrentDictionary<string, int> Ids = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<int, string> Names = new();
@@ -43,7 +43,10 @@ internal static class SpanNames
         return id;
     }
 
-    /// <summary>Records the name a local root span had when it ended.</summary>
+    /// <summary>
+    /// Records the name a local root span had when it ended. When the table is full the name is not kept and
+    /// samples fall back to the name the root had when the span became current.
+    /// </summary>
     public static void RootEnded(ulong rootSpanId, string name)
     {
         if (FinalRootNames.Count < MaxRoots)

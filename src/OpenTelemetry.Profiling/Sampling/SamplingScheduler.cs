@@ -27,8 +27,11 @@ internal sealed class SamplingScheduler : IDisposable
 
     private readonly Action<int> excludeThread;
 
-    public SamplingScheduler(Func<EventPipeSessionRunner> startSampler, TimeSpan window, double dutyCycle, Action<int> excludeThread)
+    private readonly Action<bool>? samplingChanged;
+
+    public SamplingScheduler(Func<EventPipeSessionRunner> startSampler, TimeSpan window, double dutyCycle, Action<int> excludeThread, Action<bool>? samplingChanged = null)
     {
+        this.samplingChanged = samplingChanged;
         this.excludeThread = excludeThread;
         this.startSampler = startSampler;
         this.window = window;
@@ -44,6 +47,7 @@ internal sealed class SamplingScheduler : IDisposable
     /// <summary>Opens the first window now (so that an unavailable EventPipe surfaces to the caller), then cycles in the background.</summary>
     public void Start()
     {
+        this.samplingChanged?.Invoke(true);
         this.current = this.startSampler();
         this.currentWindowStart = DateTime.UtcNow;
         if (this.IsContinuous)
@@ -125,6 +129,7 @@ internal sealed class SamplingScheduler : IDisposable
                         return;
                     }
 
+                    this.samplingChanged?.Invoke(true);
                     this.current = this.startSampler();
                     this.currentWindowStart = DateTime.UtcNow;
                 }
@@ -172,5 +177,8 @@ internal sealed class SamplingScheduler : IDisposable
 
         closing?.Stop(TimeSpan.FromSeconds(3));
         closing?.Dispose();
+
+        // The window's samples have all been consumed once its session has stopped.
+        this.samplingChanged?.Invoke(false);
     }
 }

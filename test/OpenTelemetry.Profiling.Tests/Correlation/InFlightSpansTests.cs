@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using OpenTelemetry.Profiling.Correlation;
+
+namespace OpenTelemetry.Profiling.Tests.Correlation;
+
+[TestClass]
+public sealed class InFlightSpansTests
+{
+    [TestMethod]
+    public void ForEachAwaiting_ReportsOnlyTheInnermostSpanThatIsOnNoThread()
+    {
+        var spans = new InFlightSpans();
+        using var root = new Activity("root").Start();
+        spans.OnStart(root);
+        using var child = new Activity("child").Start();
+        spans.OnStart(child);
+        var awaiting = new List<SpanKey>();
+
+        // Nothing is running: the child awaits, and its parent waits for it (not awaiting on its own).
+        spans.ForEachAwaiting(Stopwatch.GetTimestamp(), [], awaiting.Add);
+        CollectionAssert.AreEqual(new[] { SpanKey.From(child).SpanId }, awaiting.Select(a => a.SpanId).ToArray());
+
+        // The child runs on a thread: nothing awaits.
+        awaiting.Clear();
+        spans.ForEachAwaiting(Stopwatch.GetTimestamp(), [SpanKey.From(child)], awaiting.Add);
+        Assert.AreEqual(0, awaiting.Count);
+    }
+
+    [TestMethod]
+    public void OnEnd_OutsideSamplingWindows_ForgetsTheSpanAtOnce()
+    {
+        var spans = new InFlightSpans { SamplingActive = false };
+        using var span = new Activity("x").Start();
+        spans.OnStart(span);
+        Assert.AreEqual(1, spans.Count);
+
+        spans.OnEnd(span);
+
+        Assert.AreEqual(0, spans.Count, "only live spans are kept while no window is open");
+    }
+
+    [TestMethod]
+    public void OnEnd_InsideSamplingWindows_KeepsTheSpanForLateLookupsButNotAsAwaitingAfterItsEnd()
+    {
+        var spans = new InFlightSpans();
+        using var span = new Activity("x").Start();
+        spans.OnStart(span);
+        spans.OnEnd(span);
+        var awaiting = new List<SpanKey>();
+
+        spans.ForEachAwaiting(Stopwatch.GetTimestamp(), [], awaiting.Add);
+
+        Assert.AreEqual(1, spans.Count);
+        Assert.AreEqual(0, awaiting.Count, "a span that has ended is not awaiting");
+    }
+}
