@@ -40,7 +40,7 @@ internal sealed class ContinuousProfiler : IDisposable
     private Thread? rundownThread;
     private DateTimeOffset intervalStart;
     private long batchesExported;
-    private int state; // 0 new, 1 running, 2 stopped
+    private int state; // 0 new, 1 running, 2 failed to start, 3 disposed
 
     public ContinuousProfiler(ProfilingOptions options, IReadOnlyList<ProfileExporter> exporters, Func<Resource> resource)
     {
@@ -54,21 +54,12 @@ internal sealed class ContinuousProfiler : IDisposable
 
     public bool IsRunning => Volatile.Read(ref this.state) == 1;
 
-    /// <summary>Gets the share of sampled frames that were named in the last interval (1 when none was sampled).</summary>
-    public double LastNamedShare { get; private set; } = 1;
-
-    internal MethodMap Methods => this.methods;
-
-    internal ProfilerMetrics Metrics => this.metrics;
-
     /// <summary>Gets the spans in flight, for the wall profile's awaiting time (null when wall time is off).</summary>
     internal InFlightSpans? InFlight { get; }
 
     /// <summary>Tells whether samples may exist for a span: whether a sampling window was open during its life.</summary>
     internal bool MayHaveSamples(Activity span) =>
         this.sampling?.OverlapsSampling(span.StartTimeUtc, span.StartTimeUtc + span.Duration) ?? false;
-
-    internal long CorrelationLost => this.samples.CorrelationLost;
 
     /// <summary>Starts sampling. Returns false, after one diagnostic, when EventPipe is not available.</summary>
     public bool Start()
@@ -114,20 +105,26 @@ internal sealed class ContinuousProfiler : IDisposable
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref this.state, 2) != 1)
+        int previous = Interlocked.Exchange(ref this.state, 3);
+        if (previous == 3)
         {
             return;
         }
 
-        using (SpanTracker.EnterProfilerWork())
+        if (previous == 1)
         {
-            this.StopAndFlush();
+            using (SpanTracker.EnterProfilerWork())
+            {
+                this.StopAndFlush();
+            }
+
+            SpanTracker.Stop();
+            ProfilingEventSource.Log.ProfilerStopped(this.batchesExported);
         }
 
-        SpanTracker.Stop();
+        // Also after a start that failed: the meter must not outlive the profiler.
         this.stopRequested.Dispose();
         this.metrics.Dispose();
-        ProfilingEventSource.Log.ProfilerStopped(this.batchesExported);
     }
 
     private bool StartSessions()
@@ -318,7 +315,6 @@ internal sealed class ContinuousProfiler : IDisposable
             }
 
             var batch = this.assembler.Build(inputs, this.intervalStart, duration, this.resource(), out var stats);
-            this.LastNamedShare = stats.NamedShare;
             long sampleCount = interval.Aggregators.Sum(a => a!.SampleCount);
             long dropped = interval.Aggregators.Sum(a => a!.DroppedSamples);
             this.metrics.AddInterval(sampleCount, dropped);

@@ -22,15 +22,8 @@ internal static class ProfilingOptionsEnvironmentReader
         reader.Int(ProfilingEnvironmentVariables.MaxStacks, options.IsMaxStacksSet, 100, 1_000_000, "a whole number", v => options.MaxStacksPerInterval = v);
         reader.Int(ProfilingEnvironmentVariables.SamplingWindow, options.IsSamplingWindowSet, 100, 60_000, "milliseconds", v => options.SamplingWindow = TimeSpan.FromMilliseconds(v));
 
-        if (!options.IsSamplingDutyCycleSet && reader.Read(ProfilingEnvironmentVariables.SamplingDutyCycle) is null
-            && reader.Read(ProfilingEnvironmentVariables.RuntimeSamplingRate) is not null)
-        {
-            // The operator lowered the runtime's own sampling rate at process start: sampling continuously at
-            // that rate is cheaper per sample than windows at the default 1 ms.
-            options.SamplingDutyCycle = 1;
-        }
-
-        if (!options.IsSamplingDutyCycleSet && reader.Read(ProfilingEnvironmentVariables.SamplingDutyCycle) is { } duty)
+        string? duty = options.IsSamplingDutyCycleSet ? null : reader.Read(ProfilingEnvironmentVariables.SamplingDutyCycle);
+        if (duty is not null)
         {
             if (double.TryParse(duty, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value is >= 0.01 and <= 1)
             {
@@ -40,6 +33,12 @@ internal static class ProfilingOptionsEnvironmentReader
             {
                 Invalid(ProfilingEnvironmentVariables.SamplingDutyCycle, duty, "Expected a number between 0.01 and 1.");
             }
+        }
+        else if (!options.IsSamplingDutyCycleSet && reader.Read(ProfilingEnvironmentVariables.RuntimeSamplingRate) is not null)
+        {
+            // The operator lowered the runtime's own sampling rate at process start: sampling continuously at
+            // that rate is cheaper per sample than windows at the default 1 ms.
+            options.SamplingDutyCycle = 1;
         }
     }
 

@@ -9,7 +9,7 @@ namespace OpenTelemetry.Profiling.Correlation;
 /// holds no thread, so no thread sample ever sees it. At each sampling round, a span alive at that instant
 /// that is not current on any thread, and none of whose children is running or awaiting, was awaiting.
 /// Spans are kept as values keyed by span id (no activity is kept alive). Bounded: past
-/// <see cref="MaxTracked"/> spans, new ones are not tracked (and counted).
+/// <see cref="MaxTracked"/> spans, new ones are not tracked.
 /// </summary>
 internal sealed class InFlightSpans
 {
@@ -21,10 +21,6 @@ internal sealed class InFlightSpans
     private readonly HashSet<ulong> covered = [];
     private readonly HashSet<ulong> hasWaitingChild = [];
     private readonly List<Life> candidates = [];
-    private long untracked;
-
-    public long Untracked => Volatile.Read(ref this.untracked);
-
     public int Count => this.spans.Count;
 
     /// <summary>
@@ -38,7 +34,6 @@ internal sealed class InFlightSpans
     {
         if (this.spans.Count >= MaxTracked)
         {
-            Interlocked.Increment(ref this.untracked);
             return;
         }
 

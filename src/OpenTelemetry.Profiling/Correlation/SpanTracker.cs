@@ -25,8 +25,6 @@ internal static class SpanTracker
     [ThreadStatic]
     private static ThreadSpanHistory? threadHistory;
 
-    public static bool IsEnabled => enabled;
-
     /// <summary>Starts tracking (reference counted: several profilers in one process share it).</summary>
     public static void Start()
     {
@@ -85,8 +83,6 @@ internal static class SpanTracker
 
         return removed;
     }
-
-    internal static int TrackedThreadCount => Histories.Count;
 
     /// <summary>Gets the state (span, profiler work or null) current on each tracked thread at <paramref name="timestamp"/>.</summary>
     public static void StatesAt(long timestamp, List<SpanKey> states)

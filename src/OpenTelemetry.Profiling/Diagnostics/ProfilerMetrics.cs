@@ -26,14 +26,6 @@ internal sealed class ProfilerMetrics : IDisposable
         this.meter.CreateObservableCounter("profiler.batches", () => Volatile.Read(ref this.batches), "{batch}", "Profile batches handed to exporters.");
     }
 
-    public long Samples => Volatile.Read(ref this.samples);
-
-    public long SamplesDropped => Volatile.Read(ref this.samplesDropped);
-
-    public long CorrelationLost => Volatile.Read(ref this.correlationLost);
-
-    public long Batches => Volatile.Read(ref this.batches);
-
     public void AddInterval(long samples, long dropped)
     {
         Interlocked.Add(ref this.samples, samples);

@@ -29,8 +29,6 @@ internal sealed class ProfileDictionaryBuilder
         this.attributeIndex[this.attributes[0]] = 0;
     }
 
-    public int StringCount => this.strings.Count;
-
     public int String(string? value)
     {
         if (string.IsNullOrEmpty(value))

@@ -25,8 +25,6 @@ internal sealed class EventPipeSessionRunner : IDisposable
         this.excludeThread = onThreadStarted;
     }
 
-    public long EventCount { get; private set; }
-
     /// <summary>Starts a session on this process and its reader thread. Throws when EventPipe is unavailable.</summary>
     public static EventPipeSessionRunner Start(
         string name,
@@ -79,7 +77,6 @@ internal sealed class EventPipeSessionRunner : IDisposable
         {
             using var reader = new NetTraceReader(this.session.EventStream, this.handler);
             reader.Run();
-            this.EventCount = reader.EventCount;
         }
         catch (Exception ex)
         {

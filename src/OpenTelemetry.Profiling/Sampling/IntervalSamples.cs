@@ -12,17 +12,4 @@ internal sealed class IntervalSamples(ProfileType[] types, SampleAggregator?[] a
     public long Rounds { get; } = rounds;
 
     public long RoundIntervalNanos { get; } = roundIntervalNanos;
-
-    public SampleAggregator? For(ProfileType type)
-    {
-        for (int i = 0; i < this.Types.Count; i++)
-        {
-            if (this.Types[i] == type)
-            {
-                return this.Aggregators[i];
-            }
-        }
-
-        return null;
-    }
 }

@@ -51,9 +51,6 @@ internal sealed class SampleCollector
     /// <summary>Gets the number of samples left unlinked because their thread's switch history no longer reached back to them.</summary>
     public long CorrelationLost { get; private set; }
 
-    /// <summary>Gets the number of samples taken on the profiler's own threads or inside its own work, and dropped.</summary>
-    public long OwnSamplesDropped { get; private set; }
-
     public bool IsEnabled(ProfileType type) => Array.IndexOf(this.types, type) >= 0;
 
     /// <summary>Excludes a thread of the profiler itself from profiles.</summary>
@@ -148,7 +145,6 @@ internal sealed class SampleCollector
         span = default;
         if (this.ownThreads.Contains(threadId))
         {
-            this.OwnSamplesDropped++;
             return false;
         }
 
@@ -160,7 +156,6 @@ internal sealed class SampleCollector
             }
             else if (state.IsProfilerWork)
             {
-                this.OwnSamplesDropped++;
                 return false;
             }
             else

@@ -74,22 +74,6 @@ internal sealed class MethodMap
         }
     }
 
-    /// <summary>
-    /// Resolves many addresses at once under one lock. <paramref name="isReturnAddress"/>[i] says the address
-    /// is a caller frame's return address, which may point just past the method's last byte.
-    /// </summary>
-    public void Resolve(ReadOnlySpan<ulong> addresses, ReadOnlySpan<bool> isReturnAddress, Span<MethodSymbol?> results)
-    {
-        lock (this.gate)
-        {
-            this.MergePending();
-            for (int i = 0; i < addresses.Length; i++)
-            {
-                results[i] = this.ResolveLocked(addresses[i]) ?? (isReturnAddress[i] ? this.ResolveLocked(addresses[i] - 1) : null);
-            }
-        }
-    }
-
     public MethodSymbol? Resolve(ulong address)
     {
         lock (this.gate)
