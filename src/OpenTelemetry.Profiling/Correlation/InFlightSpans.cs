@@ -37,7 +37,7 @@ internal sealed class InFlightSpans
             return;
         }
 
-        var key = SpanKey.From(span);
+        var key = SpanTracker.KeyOf(span);
         ulong parent = span.Parent is { } local ? SpanKey.Id(local.SpanId) : 0;
         this.spans[key.SpanId] = new Life(key, parent, Stopwatch.GetTimestamp(), long.MaxValue);
     }

@@ -1,12 +1,54 @@
+using System.Diagnostics;
+
 namespace OpenTelemetry.Profiling.Correlation;
 
 /// <summary>
 /// The value mirrored into the tracker's <see cref="AsyncLocal{T}"/>: a span's ids, read once when the span
-/// becomes current. The execution context holds it exactly as long as it holds the activity itself.
+/// becomes current, with the activity they were read from and, for a child span, the box of the parent it was
+/// started under, so that when the child ends the parent's ids are at hand again without reading them anew.
+/// The execution context holds the box exactly as long as it holds the activity itself; the parent chain is no
+/// longer than the activity's own parent chain, which the activity keeps alive anyway.
 /// </summary>
-internal sealed class SpanKeyBox(SpanKey key)
+internal sealed class SpanKeyBox(SpanKey key, Activity? activity, SpanKeyBox? parent)
 {
-    public static readonly SpanKeyBox ProfilerWork = new(SpanKey.ProfilerWork);
+    public static readonly SpanKeyBox ProfilerWork = new(SpanKey.ProfilerWork, null, null);
 
     public SpanKey Key { get; } = key;
+
+    public Activity? Activity { get; } = activity;
+
+    public SpanKeyBox? Parent { get; } = parent;
+
+    /// <summary>
+    /// The box for <paramref name="activity"/> becoming current where <paramref name="current"/> was: the same
+    /// box, the parent's box (a child ended), a box sharing the current span's trace and root (a child started),
+    /// or, otherwise, one read from the activity.
+    /// </summary>
+    public static SpanKeyBox? For(Activity? activity, SpanKeyBox? current)
+    {
+        if (activity is null)
+        {
+            return null;
+        }
+
+        if (current?.Activity is { } currentActivity)
+        {
+            if (ReferenceEquals(currentActivity, activity))
+            {
+                return current;
+            }
+
+            if (current.Parent is { } parent && ReferenceEquals(parent.Activity, activity))
+            {
+                return parent;
+            }
+
+            if (ReferenceEquals(activity.Parent, currentActivity))
+            {
+                return new SpanKeyBox(SpanKey.ChildOf(current.Key, activity), activity, current);
+            }
+        }
+
+        return new SpanKeyBox(SpanKey.From(activity), activity, null);
+    }
 }

@@ -20,6 +20,14 @@ internal static class SpanNames
     private static readonly ConcurrentDictionary<ulong, (string Name, long EndedAt)> FinalRootNames = new();
     private static int nextId;
 
+    // Most spans becoming current on a thread share their root's name object (a route, a constant): one
+    // reference comparison instead of hashing the string.
+    [ThreadStatic]
+    private static string? lastName;
+
+    [ThreadStatic]
+    private static int lastId;
+
     /// <summary>Gets a small id for a name; 0 for none, or when the table is full.</summary>
     public static int Intern(string? name)
     {
@@ -28,18 +36,23 @@ internal static class SpanNames
             return 0;
         }
 
-        if (Ids.TryGetValue(name, out int id))
+        if (ReferenceEquals(name, lastName))
         {
-            return id;
+            return lastId;
         }
 
-        if (Ids.Count >= MaxNames)
+        if (!Ids.TryGetValue(name, out int id))
         {
-            return 0;
+            if (Ids.Count >= MaxNames)
+            {
+                return 0;
+            }
+
+            id = Ids.GetOrAdd(name, static _ => Interlocked.Increment(ref nextId));
+            Names.TryAdd(id, name);
         }
 
-        id = Ids.GetOrAdd(name, static _ => Interlocked.Increment(ref nextId));
-        Names.TryAdd(id, name);
+        (lastName, lastId) = (name, id);
         return id;
     }
 

@@ -61,6 +61,13 @@ internal static class SpanTracker
         return new ProfilerWorkScope(previous);
     }
 
+    /// <summary>
+    /// Gets the key of <paramref name="activity"/>: the one already read when it became current on this flow
+    /// (span processors run right after), else read from the activity.
+    /// </summary>
+    public static SpanKey KeyOf(Activity activity) =>
+        Mirror.Value is { } box && ReferenceEquals(box.Activity, activity) ? box.Key : SpanKey.From(activity);
+
     /// <summary>Finds the history of the thread with the given OS id, if it ever switched spans.</summary>
     public static bool TryGetHistory(int osThreadId, out ThreadSpanHistory? history) => Histories.TryGetValue(osThreadId, out history);
 
@@ -100,9 +107,19 @@ internal static class SpanTracker
     private static void OnActivityChanged(object? sender, ActivityChangedEventArgs e)
     {
         // Inside the profiler's own work the marker wins over spans the exporter's HTTP client may start.
-        if (enabled && !ReferenceEquals(Mirror.Value, SpanKeyBox.ProfilerWork))
+        if (!enabled)
         {
-            Mirror.Value = e.Current is null ? null : new SpanKeyBox(SpanKey.From(e.Current));
+            return;
+        }
+
+        var current = Mirror.Value;
+        if (!ReferenceEquals(current, SpanKeyBox.ProfilerWork))
+        {
+            var next = SpanKeyBox.For(e.Current, current);
+            if (!ReferenceEquals(next, current))
+            {
+                Mirror.Value = next;
+            }
         }
     }
 

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using OpenTelemetry.Profiling.Correlation;
+
+namespace OpenTelemetry.Profiling.Tests.Correlation;
+
+[TestClass]
+public sealed class SpanKeyBoxTests
+{
+    [TestMethod]
+    public void For_AChildStartedUnderTheCurrentSpan_HasTheKeyReadFromTheChild()
+    {
+        using var root = new Activity("GET /orders").SetIdFormat(ActivityIdFormat.W3C).Start();
+        var rootBox = SpanKeyBox.For(root, null)!;
+        using var child = new Activity("load order").SetIdFormat(ActivityIdFormat.W3C).Start();
+
+        var childBox = SpanKeyBox.For(child, rootBox)!;
+
+        Assert.AreEqual(SpanKey.From(child), childBox.Key);
+        Assert.AreEqual(SpanKey.Id(root.SpanId), childBox.Key.RootSpanId);
+        Assert.AreSame(rootBox, childBox.Parent);
+    }
+
+    [TestMethod]
+    public void For_TheParentOfAChildThatEnded_IsTheParentsOwnBox()
+    {
+        using var root = new Activity("GET /orders").SetIdFormat(ActivityIdFormat.W3C).Start();
+        var rootBox = SpanKeyBox.For(root, null)!;
+        var child = new Activity("load order").SetIdFormat(ActivityIdFormat.W3C).Start();
+        var childBox = SpanKeyBox.For(child, rootBox);
+        child.Stop();
+
+        Assert.AreSame(rootBox, SpanKeyBox.For(root, childBox));
+        Assert.AreSame(rootBox, SpanKeyBox.For(root, rootBox));
+        Assert.IsNull(SpanKeyBox.For(null, rootBox));
+    }
+
+    [TestMethod]
+    public void For_AnUnrelatedSpan_ReadsItsOwnKeyAndLinksNoParent()
+    {
+        using var first = new Activity("first").SetIdFormat(ActivityIdFormat.W3C).Start();
+        var firstBox = SpanKeyBox.For(first, null)!;
+        Activity.Current = null;
+        using var other = new Activity("other").SetIdFormat(ActivityIdFormat.W3C).Start();
+
+        var otherBox = SpanKeyBox.For(other, firstBox)!;
+
+        Assert.AreEqual(SpanKey.From(other), otherBox.Key);
+        Assert.AreNotEqual(firstBox.Key.TraceIdLow, otherBox.Key.TraceIdLow);
+        Assert.IsNull(otherBox.Parent, "unrelated spans set one after the other must not grow a chain");
+    }
+
+    [TestMethod]
+    public void From_DecodesTheIdsTheActivityExports()
+    {
+        using var span = new Activity("decode").SetIdFormat(ActivityIdFormat.W3C).Start();
+        Span<byte> trace = stackalloc byte[16];
+        Span<byte> id = stackalloc byte[8];
+        span.TraceId.CopyTo(trace);
+        span.SpanId.CopyTo(id);
+
+        var key = SpanKey.From(span);
+
+        Assert.AreEqual(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(trace), key.TraceIdHigh);
+        Assert.AreEqual(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(trace[8..]), key.TraceIdLow);
+        Assert.AreEqual(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(id), key.SpanId);
+        Assert.AreEqual(span.SpanId.ToHexString(), key.SpanId.ToString("x16", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [TestMethod]
+    public void ChildOf_TakesTheRootsCurrentName()
+    {
+        using var root = new Activity("GET").SetIdFormat(ActivityIdFormat.W3C).Start();
+        var rootKey = SpanKey.From(root);
+        root.DisplayName = "GET /orders/{id}"; // routing names the endpoint after the span started
+        using var child = new Activity("load order").SetIdFormat(ActivityIdFormat.W3C).Start();
+
+        var key = SpanKey.ChildOf(rootKey, child);
+
+        Assert.AreEqual("GET /orders/{id}", SpanNames.Of(key with { RootSpanId = 0 }));
+    }
+}
