@@ -148,6 +148,8 @@ internal sealed class ContinuousProfiler : IDisposable
                 this.StartSampler,
                 this.options.SamplingWindow,
                 this.options.SamplingDutyCycle,
+                this.options.EffectiveTargetSamplesPerCpuSecond,
+                () => this.samples.CpuSamples,
                 this.samples.ExcludeThread,
                 active =>
                 {
@@ -320,6 +322,7 @@ internal sealed class ContinuousProfiler : IDisposable
             this.metrics.AddInterval(sampleCount, dropped);
             long lost = this.samples.CorrelationLost;
             this.metrics.SetCorrelationLost(lost);
+            this.metrics.SetDutyCycle(this.sampling?.CurrentDutyCycle ?? 0);
             if (lost > this.correlationLostReported)
             {
                 ProfilingEventSource.Log.CorrelationLost(lost - this.correlationLostReported);

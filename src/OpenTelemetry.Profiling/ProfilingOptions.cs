@@ -11,6 +11,7 @@ public sealed class ProfilingOptions
     private int? maxStacksPerInterval;
     private TimeSpan? samplingWindow;
     private double? samplingDutyCycle;
+    private int? targetSamplesPerCpuSecond;
     private bool? addPyroscopeProfileIdToSpans;
     private bool? wallTimeEnabled;
     private bool? allocationsEnabled;
@@ -62,8 +63,11 @@ public sealed class ProfilingOptions
     }
 
     /// <summary>
-    /// Gets or sets how long each sampling window lasts. The runtime samples every managed thread about once a
-    /// millisecond while a window is open. Default: 1 second; allowed: 100 milliseconds to 1 minute.
+    /// Gets or sets how long a sampling window lasts at the full <see cref="SamplingDutyCycle"/>. The runtime
+    /// samples every managed thread about once a millisecond while a window is open. One window opens per
+    /// sampling cycle of <see cref="SamplingWindow"/> ÷ <see cref="SamplingDutyCycle"/> (10 seconds by default);
+    /// the profiler makes the window shorter when it already reaches <see cref="TargetSamplesPerCpuSecond"/>
+    /// and longer when the process leaves CPU headroom. Default: 1 second; allowed: 100 milliseconds to 1 minute.
     /// Environment: <c>OTEL_DOTNET_PROFILING_SAMPLING_WINDOW</c> (milliseconds).
     /// </summary>
     public TimeSpan SamplingWindow
@@ -82,10 +86,11 @@ public sealed class ProfilingOptions
 
     /// <summary>
     /// Gets or sets the share of time sampling windows are open when the process keeps its CPUs busy: the
-    /// overhead/resolution trade-off (see README). When the process leaves CPU headroom the profiler opens
-    /// windows more often, up to four times this value. 1 samples continuously. Default: 0.1, or 1 when the
-    /// runtime's own rate was lowered with <c>DOTNET_EventPipeThreadSamplingRate</c>; allowed: 0.01 to 1.
-    /// Environment: <c>OTEL_DOTNET_PROFILING_SAMPLING_DUTY_CYCLE</c>.
+    /// overhead/resolution trade-off (see README). When the process leaves CPU headroom the windows grow, up to
+    /// four times this share. 1 samples continuously. Left at its default (0.1), it is a ceiling: windows are
+    /// shortened to what <see cref="TargetSamplesPerCpuSecond"/> needs. Set explicitly, it is used as is. When
+    /// the runtime's own rate was lowered with <c>DOTNET_EventPipeThreadSamplingRate</c> the default is 1.
+    /// Allowed: 0.01 to 1. Environment: <c>OTEL_DOTNET_PROFILING_SAMPLING_DUTY_CYCLE</c>.
     /// </summary>
     public double SamplingDutyCycle
     {
@@ -98,6 +103,29 @@ public sealed class ProfilingOptions
             }
 
             this.samplingDutyCycle = value;
+        }
+    }
+
+    /// <summary>
+    /// Gets or sets how many CPU samples per CPU-second of the process the default duty cycle aims for. After
+    /// each window the profiler measures how many CPU samples a CPU-second gave and sizes the next window to
+    /// reach this rate over the whole cycle, within 0.01 and <see cref="SamplingDutyCycle"/> (then raised when
+    /// there is CPU headroom). Every sampling round walks every managed thread, so a process with many threads
+    /// reaches the target with shorter windows, at a cost that stays about the same. 0 turns this off (windows
+    /// take the full duty cycle). Ignored when <see cref="SamplingDutyCycle"/> is set. Default: 60; allowed: 0
+    /// to 10,000. Environment: <c>OTEL_DOTNET_PROFILING_TARGET_SAMPLES_PER_CPU_SECOND</c>.
+    /// </summary>
+    public int TargetSamplesPerCpuSecond
+    {
+        get => this.targetSamplesPerCpuSecond ?? DefaultTargetSamplesPerCpuSecond;
+        set
+        {
+            if (value is < 0 or > 10_000)
+            {
+                throw new ArgumentOutOfRangeException(nameof(this.TargetSamplesPerCpuSecond), value, $"{nameof(this.TargetSamplesPerCpuSecond)} must be between 0 and 10,000.");
+            }
+
+            this.targetSamplesPerCpuSecond = value;
         }
     }
 
@@ -175,6 +203,13 @@ public sealed class ProfilingOptions
     internal bool IsSamplingWindowSet => this.samplingWindow.HasValue;
 
     internal bool IsSamplingDutyCycleSet => this.samplingDutyCycle.HasValue;
+
+    internal static int DefaultTargetSamplesPerCpuSecond => 60;
+
+    internal bool IsTargetSamplesPerCpuSecondSet => this.targetSamplesPerCpuSecond.HasValue;
+
+    /// <summary>Gets the target the scheduler steers the duty cycle by, or 0 when the duty cycle is fixed.</summary>
+    internal int EffectiveTargetSamplesPerCpuSecond => this.IsSamplingDutyCycleSet ? 0 : this.TargetSamplesPerCpuSecond;
 
     internal static TimeSpan DefaultExportInterval { get; } = TimeSpan.FromSeconds(10);
 

@@ -20,6 +20,7 @@ internal static class ProfilingOptionsEnvironmentReader
         reader.Bool(ProfilingEnvironmentVariables.ExceptionsEnabled, options.IsExceptionsEnabledSet, v => options.ExceptionsEnabled = v);
         reader.Int(ProfilingEnvironmentVariables.ExportInterval, options.IsExportIntervalSet, 1000, 600_000, "milliseconds", v => options.ExportInterval = TimeSpan.FromMilliseconds(v));
         reader.Int(ProfilingEnvironmentVariables.MaxStacks, options.IsMaxStacksSet, 100, 1_000_000, "a whole number", v => options.MaxStacksPerInterval = v);
+        reader.Int(ProfilingEnvironmentVariables.TargetSamplesPerCpuSecond, options.IsTargetSamplesPerCpuSecondSet, 0, 10_000, "a whole number", v => options.TargetSamplesPerCpuSecond = v);
         reader.Int(ProfilingEnvironmentVariables.SamplingWindow, options.IsSamplingWindowSet, 100, 60_000, "milliseconds", v => options.SamplingWindow = TimeSpan.FromMilliseconds(v));
 
         string? duty = options.IsSamplingDutyCycleSet ? null : reader.Read(ProfilingEnvironmentVariables.SamplingDutyCycle);

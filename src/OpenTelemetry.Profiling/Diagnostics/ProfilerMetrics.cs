@@ -16,6 +16,7 @@ internal sealed class ProfilerMetrics : IDisposable
     private long samplesDropped;
     private long correlationLost;
     private long batches;
+    private double dutyCycle;
 
     public ProfilerMetrics()
     {
@@ -23,6 +24,7 @@ internal sealed class ProfilerMetrics : IDisposable
         this.meter.CreateObservableCounter("profiler.samples", () => Volatile.Read(ref this.samples), "{sample}", "Samples aggregated into profiles.");
         this.meter.CreateObservableCounter("profiler.samples.dropped", () => Volatile.Read(ref this.samplesDropped), "{sample}", "Samples dropped because an interval's stack table was full.");
         this.meter.CreateObservableCounter("profiler.correlation.lost", () => Volatile.Read(ref this.correlationLost), "{sample}", "Samples left unlinked because their thread's span history no longer reached back to them.");
+        this.meter.CreateObservableGauge("profiler.sampling.duty_cycle", () => Volatile.Read(ref this.dutyCycle), "1", "Share of time sampling windows were open in the latest sampling cycle.");
         this.meter.CreateObservableCounter("profiler.batches", () => Volatile.Read(ref this.batches), "{batch}", "Profile batches handed to exporters.");
     }
 
@@ -33,6 +35,8 @@ internal sealed class ProfilerMetrics : IDisposable
     }
 
     public void SetCorrelationLost(long total) => Volatile.Write(ref this.correlationLost, total);
+
+    public void SetDutyCycle(double value) => Volatile.Write(ref this.dutyCycle, value);
 
     public void AddBatch() => Interlocked.Increment(ref this.batches);
 

@@ -32,6 +32,7 @@ internal sealed class SampleCollector
     private long roundGapSum;
     private long roundGaps;
     private long rounds;
+    private long cpuSamples;
 
     /// <summary>The address of the one frame of an awaiting span's wall samples: no real code lives at 1.</summary>
     public const ulong AwaitingFrameAddress = 1;
@@ -50,6 +51,9 @@ internal sealed class SampleCollector
 
     /// <summary>Gets the number of samples left unlinked because their thread's switch history no longer reached back to them.</summary>
     public long CorrelationLost { get; private set; }
+
+    /// <summary>Gets the CPU samples kept since the collector was created (the sampling scheduler's measure).</summary>
+    public long CpuSamples => Volatile.Read(ref this.cpuSamples);
 
     public bool IsEnabled(ProfileType type) => Array.IndexOf(this.types, type) >= 0;
 
@@ -79,6 +83,7 @@ internal sealed class SampleCollector
             if (managed)
             {
                 this.Aggregator(ProfileType.Cpu)?.Add(threadId, stack, span, 1);
+                Volatile.Write(ref this.cpuSamples, this.cpuSamples + 1);
             }
 
             this.Aggregator(ProfileType.Wall)?.Add(threadId, stack, span, 1);

@@ -5,42 +5,68 @@ namespace OpenTelemetry.Profiling.Sampling;
 /// <summary>
 /// Runs the runtime's sampler in windows. The runtime suspends every managed thread about once a millisecond
 /// while a sampling session is on, which costs several percent of throughput on a saturated machine, and a
-/// library cannot lower that rate for its own process. So the sampler session is switched on for
-/// <see cref="ProfilingOptions.SamplingWindow"/> and off for the rest of each cycle; the method session and
-/// the span tracker stay on throughout, so every window is named and correlated. When the process leaves CPU
-/// headroom, windows come more often (up to four times the configured duty cycle), since sampling then costs
-/// about four times less.
+/// library cannot lower that rate for its own process. So the sampler session is switched on for one window per
+/// cycle of <see cref="ProfilingOptions.SamplingWindow"/> ÷ <see cref="ProfilingOptions.SamplingDutyCycle"/>
+/// and off for the rest; the method session and the span tracker stay on throughout, so every window is named
+/// and correlated.
+/// <para>
+/// The window's length is decided afresh each cycle. With a target rate of CPU samples per CPU-second, the
+/// scheduler measures what the last window gave per CPU-second of the process and takes just the share of the
+/// cycle that reaches the target, never more than the configured duty cycle: each round walks every managed
+/// thread, so a process with many threads gets its samples with shorter windows instead of paying more. When
+/// the process leaves CPU headroom the window grows (up to four times), since sampling then costs about four
+/// times less.
+/// </para>
 /// </summary>
 internal sealed class SamplingScheduler : IDisposable
 {
+    /// <summary>The shortest share of a cycle a window takes when the target is reached with less.</summary>
+    public const double MinDutyCycle = 0.01;
+
+    /// <summary>Below this many CPU samples or this much process CPU in a window, its rate is not trusted.</summary>
+    private const long MinSamplesForRate = 20;
+    private static readonly TimeSpan MinCpuForRate = TimeSpan.FromMilliseconds(50);
+
     private readonly Func<EventPipeSessionRunner> startSampler;
-    private readonly TimeSpan window;
+    private readonly TimeSpan cycle;
     private readonly double dutyCycle;
+    private readonly int targetSamplesPerCpuSecond;
+    private readonly Func<long> cpuSamples;
     private readonly ManualResetEventSlim stopRequested = new(false);
     private readonly Lock gate = new();
     private readonly (DateTime Start, DateTime End)[] recentWindows = new (DateTime, DateTime)[64];
+    private readonly Action<int> excludeThread;
+    private readonly Action<bool>? samplingChanged;
     private int recentWindowCount;
     private DateTime currentWindowStart;
     private EventPipeSessionRunner? current;
     private Thread? thread;
     private bool stopped;
 
-    private readonly Action<int> excludeThread;
-
-    private readonly Action<bool>? samplingChanged;
-
-    public SamplingScheduler(Func<EventPipeSessionRunner> startSampler, TimeSpan window, double dutyCycle, Action<int> excludeThread, Action<bool>? samplingChanged = null)
+    /// <param name="startSampler">Starts a sampler session (one per window).</param>
+    /// <param name="window">The window's length at the full duty cycle.</param>
+    /// <param name="dutyCycle">The share of each cycle sampled at saturation (the ceiling when a target is set).</param>
+    /// <param name="targetSamplesPerCpuSecond">CPU samples per CPU-second of the process to aim for; 0 for a fixed duty cycle.</param>
+    /// <param name="cpuSamples">The number of CPU samples taken so far (read after each window).</param>
+    /// <param name="excludeThread">Registers the scheduler's own thread as the profiler's.</param>
+    /// <param name="samplingChanged">Told when a window opens (true) and when its samples have all been consumed (false).</param>
+    public SamplingScheduler(Func<EventPipeSessionRunner> startSampler, TimeSpan window, double dutyCycle, int targetSamplesPerCpuSecond, Func<long> cpuSamples, Action<int> excludeThread, Action<bool>? samplingChanged = null)
     {
-        this.samplingChanged = samplingChanged;
-        this.excludeThread = excludeThread;
         this.startSampler = startSampler;
-        this.window = window;
+        this.cycle = window / dutyCycle;
         this.dutyCycle = dutyCycle;
+        this.targetSamplesPerCpuSecond = targetSamplesPerCpuSecond;
+        this.cpuSamples = cpuSamples;
+        this.excludeThread = excludeThread;
+        this.samplingChanged = samplingChanged;
         this.CurrentDutyCycle = dutyCycle;
     }
 
-    /// <summary>Gets the duty cycle in force for the current cycle (the configured one, raised when there is CPU headroom).</summary>
+    /// <summary>Gets the duty cycle in force for the current cycle (steered by the target and by CPU headroom).</summary>
     public double CurrentDutyCycle { get; private set; }
+
+    /// <summary>Gets the CPU samples per CPU-second of the process measured in the last window (NaN until known).</summary>
+    public double LastWindowSamplesPerCpuSecond { get; private set; } = double.NaN;
 
     public bool IsContinuous => this.dutyCycle >= 1;
 
@@ -86,47 +112,82 @@ internal sealed class SamplingScheduler : IDisposable
     }
 
     /// <summary>
-    /// The duty cycle for the next cycle, from the share of the machine's cores this process used in the last one:
-    /// at 75 % or more, the configured value; at 25 % or less, four times it; linear in between; never above 1.
+    /// The duty cycle for the next cycle. The base is the configured duty cycle or, with a target, the share of
+    /// time that reaches the target at the rate the last window measured (within <see cref="MinDutyCycle"/> and
+    /// the configured value; the configured value while the rate is unknown). Then the CPU headroom raises it:
+    /// at a process CPU share (of all cores) of 75 % or more, no change; at 25 % or less, four times; linear in
+    /// between; never above 1.
     /// </summary>
-    internal static double AdaptiveDutyCycle(double configured, double processCpuShare)
+    internal static double NextDutyCycle(double configured, int targetSamplesPerCpuSecond, double samplesPerCpuSecond, double processCpuShare)
     {
+        double baseDuty = configured;
+        if (targetSamplesPerCpuSecond > 0 && samplesPerCpuSecond > 0)
+        {
+            baseDuty = Math.Clamp(targetSamplesPerCpuSecond / samplesPerCpuSecond, Math.Min(MinDutyCycle, configured), configured);
+        }
+
         double factor = processCpuShare >= 0.75 ? 1 : processCpuShare <= 0.25 ? 4 : 1 + (3 * (0.75 - processCpuShare) / 0.5);
-        return Math.Min(1, configured * factor);
+        return Math.Min(1, baseDuty * factor);
     }
 
     private void Cycle()
     {
         try
         {
-            var cpuBefore = Environment.CpuUsage.TotalTime;
-            long wallBefore = System.Diagnostics.Stopwatch.GetTimestamp();
+            var cycleCpuStart = Environment.CpuUsage.TotalTime;
+            long cycleStart = System.Diagnostics.Stopwatch.GetTimestamp();
+            var windowCpuStart = cycleCpuStart;
+            long windowSamplesStart = this.cpuSamples();
+            var windowLength = this.cycle * this.CurrentDutyCycle;
             while (true)
             {
-                if (this.stopRequested.Wait(this.window))
+                long windowOpened = System.Diagnostics.Stopwatch.GetTimestamp();
+                if (this.stopRequested.Wait(windowLength))
                 {
                     return;
                 }
 
-                this.CloseWindow();
-                var off = (this.window / this.CurrentDutyCycle) - this.window;
-                if (this.stopRequested.Wait(off))
+                if (this.CurrentDutyCycle < 1)
+                {
+                    this.CloseWindow();
+                }
+
+                // What the window gave per CPU-second, counted once its session has delivered everything.
+                var cpuUsed = Environment.CpuUsage.TotalTime - windowCpuStart;
+                long samplesTaken = this.cpuSamples() - windowSamplesStart;
+                if (cpuUsed >= MinCpuForRate && samplesTaken >= MinSamplesForRate)
+                {
+                    this.LastWindowSamplesPerCpuSecond = samplesTaken / cpuUsed.TotalSeconds;
+                }
+
+                // Cycles keep their length whatever closing the window took, so each cycle has exactly one window.
+                var rest = this.cycle - System.Diagnostics.Stopwatch.GetElapsedTime(windowOpened);
+                if (this.stopRequested.Wait(rest > TimeSpan.Zero ? rest : TimeSpan.Zero))
                 {
                     return;
                 }
 
                 var cpuNow = Environment.CpuUsage.TotalTime;
-                long wallNow = System.Diagnostics.Stopwatch.GetTimestamp();
-                double wall = System.Diagnostics.Stopwatch.GetElapsedTime(wallBefore, wallNow).TotalSeconds;
-                double share = wall <= 0 ? 1 : (cpuNow - cpuBefore).TotalSeconds / (wall * Environment.ProcessorCount);
-                this.CurrentDutyCycle = AdaptiveDutyCycle(this.dutyCycle, share);
-                (cpuBefore, wallBefore) = (cpuNow, wallNow);
+                long now = System.Diagnostics.Stopwatch.GetTimestamp();
+                double wall = System.Diagnostics.Stopwatch.GetElapsedTime(cycleStart, now).TotalSeconds;
+                double share = wall <= 0 ? 1 : (cpuNow - cycleCpuStart).TotalSeconds / (wall * Environment.ProcessorCount);
+                bool wasOpen = this.CurrentDutyCycle >= 1;
+                this.CurrentDutyCycle = NextDutyCycle(this.dutyCycle, this.targetSamplesPerCpuSecond, this.LastWindowSamplesPerCpuSecond, share);
+                windowLength = this.cycle * this.CurrentDutyCycle;
+                (cycleCpuStart, cycleStart) = (cpuNow, now);
+                (windowCpuStart, windowSamplesStart) = (cpuNow, this.cpuSamples());
 
                 lock (this.gate)
                 {
                     if (this.stopped)
                     {
                         return;
+                    }
+
+                    if (wasOpen && this.current is not null)
+                    {
+                        // A full-cycle window stays open into the next cycle.
+                        continue;
                     }
 
                     this.samplingChanged?.Invoke(true);

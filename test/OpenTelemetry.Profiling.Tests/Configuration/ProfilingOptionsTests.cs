@@ -26,7 +26,10 @@ public sealed class ProfilingOptionsTests
             ("OTEL_DOTNET_PROFILING_MAX_STACKS", "500"),
             ("OTEL_DOTNET_PROFILING_SAMPLING_WINDOW", "500"),
             ("OTEL_DOTNET_PROFILING_SAMPLING_DUTY_CYCLE", "0.25"),
+            ("OTEL_DOTNET_PROFILING_TARGET_SAMPLES_PER_CPU_SECOND", "120"),
             ("OTEL_DOTNET_PROFILING_PYROSCOPE_PROFILE_ID", "true")));
+
+        Assert.AreEqual(120, options.TargetSamplesPerCpuSecond);
 
         Assert.AreEqual(TimeSpan.FromMilliseconds(500), options.SamplingWindow);
         Assert.AreEqual(0.25, options.SamplingDutyCycle);
@@ -69,6 +72,37 @@ public sealed class ProfilingOptionsTests
     }
 
     [TestMethod]
+    public void EffectiveTarget_SteersOnlyTheDefaultDutyCycle()
+    {
+        var defaults = new ProfilingOptions();
+        var fixedDuty = new ProfilingOptions { SamplingDutyCycle = 0.1 };
+        var envDuty = new ProfilingOptions();
+        var lowered = new ProfilingOptions();
+        var targetOff = new ProfilingOptions { TargetSamplesPerCpuSecond = 0 };
+
+        ProfilingOptionsEnvironmentReader.Apply(envDuty, Env(("OTEL_DOTNET_PROFILING_SAMPLING_DUTY_CYCLE", "0.05")));
+        ProfilingOptionsEnvironmentReader.Apply(lowered, Env(("DOTNET_EventPipeThreadSamplingRate", "A")));
+
+        Assert.AreEqual(60, defaults.EffectiveTargetSamplesPerCpuSecond);
+        Assert.AreEqual(0, fixedDuty.EffectiveTargetSamplesPerCpuSecond, "an explicit duty cycle is used as is, even at the default's value");
+        Assert.AreEqual(0, envDuty.EffectiveTargetSamplesPerCpuSecond);
+        Assert.AreEqual(0, lowered.EffectiveTargetSamplesPerCpuSecond);
+        Assert.AreEqual(0, targetOff.EffectiveTargetSamplesPerCpuSecond);
+    }
+
+    [TestMethod]
+    public void Apply_WhenTheTargetIsMalformed_KeepsTheDefaultAndReportsTheVariable()
+    {
+        using var listener = new ProfilingEventListener();
+        var options = new ProfilingOptions();
+
+        ProfilingOptionsEnvironmentReader.Apply(options, Env(("OTEL_DOTNET_PROFILING_TARGET_SAMPLES_PER_CPU_SECOND", "20000")));
+
+        Assert.AreEqual(60, options.TargetSamplesPerCpuSecond);
+        Assert.IsTrue(listener.Messages.Any(m => m.Contains("OTEL_DOTNET_PROFILING_TARGET_SAMPLES_PER_CPU_SECOND", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
     public void Setters_WhenGivenAnOutOfRangeValue_ThrowNamingTheSetting()
     {
         var options = new ProfilingOptions();
@@ -77,11 +111,13 @@ public sealed class ProfilingOptionsTests
         var stacks = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.MaxStacksPerInterval = 1);
         var duty = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.SamplingDutyCycle = double.NaN);
         var window = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.SamplingWindow = TimeSpan.FromMilliseconds(10));
+        var target = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.TargetSamplesPerCpuSecond = -1);
 
         Assert.AreEqual("ExportInterval", interval.ParamName);
         Assert.AreEqual("MaxStacksPerInterval", stacks.ParamName);
         Assert.AreEqual("SamplingDutyCycle", duty.ParamName);
         Assert.AreEqual("SamplingWindow", window.ParamName);
+        Assert.AreEqual("TargetSamplesPerCpuSecond", target.ParamName);
     }
 
     private static Func<string, string?> Env(params (string Name, string Value)[] values) =>

@@ -12,8 +12,33 @@ public sealed class SamplingSchedulerTests
     [DataRow(0.1, 0.25, 0.4)]
     [DataRow(0.1, 0.0, 0.4)]
     [DataRow(0.5, 0.0, 1.0)]
-    public void AdaptiveDutyCycle_RaisesTheDutyCycleOnlyWhenTheProcessLeavesCpuHeadroom(double configured, double cpuShare, double expected)
+    public void NextDutyCycle_WithAFixedDutyCycle_RaisesItOnlyWhenTheProcessLeavesCpuHeadroom(double configured, double cpuShare, double expected)
     {
-        Assert.AreEqual(expected, SamplingScheduler.AdaptiveDutyCycle(configured, cpuShare), 1e-9);
+        Assert.AreEqual(expected, SamplingScheduler.NextDutyCycle(configured, 0, samplesPerCpuSecond: 1000, cpuShare), 1e-9);
+    }
+
+    [TestMethod]
+    [DataRow(1000.0, 0.06)] // many busy threads: 6 % of the time gives 60 samples per CPU-second
+    [DataRow(3000.0, 0.02)] // oversubscribed: even shorter windows
+    [DataRow(100_000.0, 0.01)] // never below the floor
+    [DataRow(300.0, 0.1)] // few samples per CPU-second: the configured ceiling, not more
+    [DataRow(double.NaN, 0.1)] // not measured yet: the configured value
+    [DataRow(0.0, 0.1)]
+    public void NextDutyCycle_WithATarget_TakesTheShareThatReachesItWithinTheFloorAndTheConfiguredCeiling(double samplesPerCpuSecond, double expected)
+    {
+        Assert.AreEqual(expected, SamplingScheduler.NextDutyCycle(0.1, 60, samplesPerCpuSecond, processCpuShare: 1), 1e-9);
+    }
+
+    [TestMethod]
+    public void NextDutyCycle_WithATargetAndCpuHeadroom_RaisesTheTargetedShare()
+    {
+        // An idle half of the machine: the targeted 6 % is raised 2.5 times.
+        Assert.AreEqual(0.15, SamplingScheduler.NextDutyCycle(0.1, 60, 1000, processCpuShare: 0.5), 1e-9);
+    }
+
+    [TestMethod]
+    public void NextDutyCycle_WhenTheConfiguredValueIsBelowTheFloor_KeepsIt()
+    {
+        Assert.AreEqual(0.005, SamplingScheduler.NextDutyCycle(0.005, 60, 1000, processCpuShare: 1), 1e-9);
     }
 }
