@@ -323,6 +323,7 @@ internal sealed class ContinuousProfiler : IDisposable
             long lost = this.samples.CorrelationLost;
             this.metrics.SetCorrelationLost(lost);
             this.metrics.SetDutyCycle(this.sampling?.CurrentDutyCycle ?? 0);
+            this.metrics.SetSpanTableLimits(this.InFlight?.Untracked ?? 0, SpanNames.Dropped);
             if (lost > this.correlationLostReported)
             {
                 ProfilingEventSource.Log.CorrelationLost(lost - this.correlationLostReported);

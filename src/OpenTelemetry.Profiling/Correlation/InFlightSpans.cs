@@ -21,7 +21,11 @@ internal sealed class InFlightSpans
     private readonly HashSet<ulong> covered = [];
     private readonly HashSet<ulong> hasWaitingChild = [];
     private readonly List<Life> candidates = [];
+    private long untracked;
     public int Count => this.spans.Count;
+
+    /// <summary>Gets the number of spans not tracked because the table was full (their awaiting time is missing).</summary>
+    public long Untracked => Interlocked.Read(ref this.untracked);
 
     /// <summary>
     /// Gets or sets a value indicating whether a sampling window is open (or its samples are still being
@@ -34,6 +38,7 @@ internal sealed class InFlightSpans
     {
         if (this.spans.Count >= MaxTracked)
         {
+            Interlocked.Increment(ref this.untracked);
             return;
         }
 

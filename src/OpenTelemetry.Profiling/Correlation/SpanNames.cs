@@ -19,6 +19,7 @@ internal static class SpanNames
     private static readonly ConcurrentDictionary<int, string> Names = new();
     private static readonly ConcurrentDictionary<ulong, (string Name, long EndedAt)> FinalRootNames = new();
     private static int nextId;
+    private static long dropped;
 
     // Most spans becoming current on a thread share their root's name object (a route, a constant): one
     // reference comparison instead of hashing the string.
@@ -27,6 +28,9 @@ internal static class SpanNames
 
     [ThreadStatic]
     private static int lastId;
+
+    /// <summary>Gets how many names were not kept because a table was full (those samples name no endpoint or an early one).</summary>
+    public static long Dropped => Interlocked.Read(ref dropped);
 
     /// <summary>Gets a small id for a name; 0 for none, or when the table is full.</summary>
     public static int Intern(string? name)
@@ -45,6 +49,7 @@ internal static class SpanNames
         {
             if (Ids.Count >= MaxNames)
             {
+                Interlocked.Increment(ref dropped);
                 return 0;
             }
 
@@ -65,6 +70,10 @@ internal static class SpanNames
         if (FinalRootNames.Count < MaxRoots)
         {
             FinalRootNames[rootSpanId] = (name, Stopwatch.GetTimestamp());
+        }
+        else
+        {
+            Interlocked.Increment(ref dropped);
         }
     }
 

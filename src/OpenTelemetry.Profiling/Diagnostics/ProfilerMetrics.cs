@@ -17,6 +17,8 @@ internal sealed class ProfilerMetrics : IDisposable
     private long correlationLost;
     private long batches;
     private double dutyCycle;
+    private long spansUntracked;
+    private long spanNamesDropped;
 
     public ProfilerMetrics()
     {
@@ -25,6 +27,8 @@ internal sealed class ProfilerMetrics : IDisposable
         this.meter.CreateObservableCounter("profiler.samples.dropped", () => Volatile.Read(ref this.samplesDropped), "{sample}", "Samples dropped because an interval's stack table was full.");
         this.meter.CreateObservableCounter("profiler.correlation.lost", () => Volatile.Read(ref this.correlationLost), "{sample}", "Samples left unlinked because their thread's span history no longer reached back to them.");
         this.meter.CreateObservableGauge("profiler.sampling.duty_cycle", () => Volatile.Read(ref this.dutyCycle), "1", "Share of time sampling windows were open in the latest sampling cycle.");
+        this.meter.CreateObservableCounter("profiler.spans.untracked", () => Volatile.Read(ref this.spansUntracked), "{span}", "Spans whose awaiting time is missing because the in-flight span table was full.");
+        this.meter.CreateObservableCounter("profiler.span_names.dropped", () => Volatile.Read(ref this.spanNamesDropped), "{name}", "Endpoint (local root span) names not kept because the name tables were full.");
         this.meter.CreateObservableCounter("profiler.batches", () => Volatile.Read(ref this.batches), "{batch}", "Profile batches handed to exporters.");
     }
 
@@ -35,6 +39,12 @@ internal sealed class ProfilerMetrics : IDisposable
     }
 
     public void SetCorrelationLost(long total) => Volatile.Write(ref this.correlationLost, total);
+
+    public void SetSpanTableLimits(long spansUntracked, long spanNamesDropped)
+    {
+        Volatile.Write(ref this.spansUntracked, spansUntracked);
+        Volatile.Write(ref this.spanNamesDropped, spanNamesDropped);
+    }
 
     public void SetDutyCycle(double value) => Volatile.Write(ref this.dutyCycle, value);
 

@@ -27,6 +27,24 @@ public sealed class InFlightSpansTests
     }
 
     [TestMethod]
+    public void OnStart_WhenTheTableIsFull_TracksNoMoreAndCountsWhatItLeftOut()
+    {
+        var spans = new InFlightSpans();
+        var started = new List<Activity>();
+        for (int i = 0; i < InFlightSpans.MaxTracked + 3; i++)
+        {
+            var span = new Activity("request").SetIdFormat(ActivityIdFormat.W3C).Start();
+            Activity.Current = null;
+            spans.OnStart(span);
+            started.Add(span);
+        }
+
+        Assert.AreEqual(InFlightSpans.MaxTracked, spans.Count);
+        Assert.AreEqual(3, spans.Untracked);
+        started.ForEach(span => span.Dispose());
+    }
+
+    [TestMethod]
     public void OnEnd_OutsideSamplingWindows_ForgetsTheSpanAtOnce()
     {
         var spans = new InFlightSpans { SamplingActive = false };
