@@ -11,8 +11,12 @@ internal sealed class HarnessOptions
           --rounds <n>        Measured rounds; each runs one off, one on and one peer block. Default 6.
           --block <seconds>   Length of a measured block. Keep it a multiple of the profiler's sampling
                               cycle (window / duty cycle: 10 s by default) so each "on" block holds the same
-                              share of sampling windows as the steady state. Default 10.
-          --settle <seconds>  Unmeasured time after switching modes (profiler start-up, dotnet-trace attach). Default 2.
+                              share of sampling windows as the steady state. Default 20.
+          --settle <seconds>  Unmeasured time after switching modes (dotnet-trace attach). Default 2.
+          --profiler-settle <seconds>
+                              Unmeasured time after the profiler starts, before an "on" or "down" block: its first
+                              sampling cycle (rundown, the first window before the duty cycle has measured its
+                              rate), which a long-running process pays once. Default 10.
           --clients <n>       Closed-loop clients. Default 16.
           --no-peer           Skip the dotnet-trace blocks.
           --collector-down    Add "down" blocks: profiling on with its exporter pointed at a closed loopback
@@ -24,9 +28,11 @@ internal sealed class HarnessOptions
 
     public int Rounds { get; private set; } = 6;
 
-    public TimeSpan Block { get; private set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan Block { get; private set; } = TimeSpan.FromSeconds(20);
 
     public TimeSpan Settle { get; private set; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan ProfilerSettle { get; private set; } = TimeSpan.FromSeconds(10);
 
     public int Clients { get; private set; } = 16;
 
@@ -66,6 +72,9 @@ internal sealed class HarnessOptions
                     break;
                 case "--settle":
                     options.Settle = TimeSpan.FromSeconds(Number(name, Value(args, ref i), 0, 600));
+                    break;
+                case "--profiler-settle":
+                    options.ProfilerSettle = TimeSpan.FromSeconds(Number(name, Value(args, ref i), 0, 600));
                     break;
                 case "--clients":
                     options.Clients = (int)Number(name, Value(args, ref i), 1, 1024);

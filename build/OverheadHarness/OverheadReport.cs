@@ -44,9 +44,11 @@ internal static class OverheadReport
 
         Console.WriteLine(string.Create(Invariant, $"{"bytes exported per minute",-32}{bytesPerMinute,15:N0}         {peerBytes}"));
 
+        long blockSamples = exports.Sum(e => e.BlockSamples);
+        double blockCpu = rounds.Sum(r => r[BlockMode.On].CpuSeconds);
         long samples = exports.Sum(e => e.Samples);
         double cpu = exports.Sum(e => e.CpuSeconds);
-        Console.WriteLine(string.Create(Invariant, $"{"samples per busy-thread cpu-s",-32}{samples / cpu,15:F1}          ({samples:N0} samples in the received CPU profiles / {cpu:F1} process cpu-s over {exports.Count} profiler lifetimes of {lifetime / exports.Count:F1} s, {exports.Sum(e => e.Requests)} export requests)"));
+        Console.WriteLine(string.Create(Invariant, $"{"samples per busy-thread cpu-s",-32}{blockSamples / blockCpu,15:F1}          (steady state: {blockSamples:N0} samples in the CPU profiles of the measured blocks / {blockCpu:F1} process cpu-s; whole lifetimes incl. start-up: {samples / cpu:F1}, {exports.Count} lifetimes of {lifetime / exports.Count:F1} s, {exports.Sum(e => e.Requests)} export requests)"));
         return throughput;
     }
 

@@ -6,4 +6,5 @@ namespace OverheadHarness;
 /// <param name="Bytes">Protobuf bytes of the export requests received.</param>
 /// <param name="Requests">Export requests received.</param>
 /// <param name="Samples">Samples in the received CPU profiles (other profile types are not counted).</param>
-internal sealed record ProfilerExport(double LifetimeSeconds, double CpuSeconds, long Bytes, int Requests, long Samples);
+/// <param name="BlockSamples">Samples in the received CPU profiles whose interval began in the measured block.</param>
+internal sealed record ProfilerExport(double LifetimeSeconds, double CpuSeconds, long Bytes, int Requests, long Samples, long BlockSamples);

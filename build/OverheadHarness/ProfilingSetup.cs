@@ -15,6 +15,8 @@ namespace OverheadHarness;
 /// </summary>
 internal sealed class ProfilingSetup : IDisposable
 {
+    private const string CpuPeriodType = "cpu/nanoseconds";
+
     private readonly LocalOtlpReceiver receiver;
     private readonly OpenTelemetrySdk sdk;
     private readonly long startTimestamp;
@@ -38,7 +40,10 @@ internal sealed class ProfilingSetup : IDisposable
             })));
     }
 
-    public ProfilerExport Export { get; private set; } = new(0, 0, 0, 0, 0);
+    public ProfilerExport Export { get; private set; } = new(0, 0, 0, 0, 0, 0);
+
+    /// <summary>Gets or sets when the measured block began: profiles that began earlier are start-up, not steady state.</summary>
+    public DateTimeOffset MeasuredSince { get; set; } = DateTimeOffset.MaxValue;
 
     /// <summary>Stops profiling (the last partial interval is exported before this returns) and totals what arrived.</summary>
     public void Dispose()
@@ -47,7 +52,8 @@ internal sealed class ProfilingSetup : IDisposable
         double lifetime = Stopwatch.GetElapsedTime(this.startTimestamp).TotalSeconds;
         double cpu = (Environment.CpuUsage.TotalTime - this.startCpu).TotalSeconds;
         var (requests, bytes, samples) = Received(this.receiver);
-        this.Export = new ProfilerExport(lifetime, cpu, bytes - this.startBytes, requests - this.startRequests, samples - this.startSamples);
+        long blockSamples = this.receiver.TotalSampleValue(CpuPeriodType, this.MeasuredSince);
+        this.Export = new ProfilerExport(lifetime, cpu, bytes - this.startBytes, requests - this.startRequests, samples - this.startSamples, blockSamples);
     }
 
     private static (int Requests, long Bytes, long Samples) Received(LocalOtlpReceiver receiver)
@@ -55,7 +61,6 @@ internal sealed class ProfilingSetup : IDisposable
         // The generated request type is internal to the exporter; its protobuf interface is all we need.
         IReadOnlyList<Google.Protobuf.IMessage> requests = receiver.ProfileRequests;
         long bytes = requests.Sum(request => (long)request.CalculateSize());
-        long samples = receiver.SummarizeProfiles().ProfileTypes.Where(type => type.PeriodType.StartsWith("cpu/", StringComparison.Ordinal)).Sum(type => type.TotalValue);
-        return (requests.Count, bytes, samples);
+        return (requests.Count, bytes, receiver.TotalSampleValue(CpuPeriodType, DateTimeOffset.MinValue));
     }
 }

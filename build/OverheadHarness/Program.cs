@@ -45,8 +45,8 @@ using var stopLoad = new CancellationTokenSource();
 var loadTask = load.RunAsync(stopLoad.Token);
 
 BlockMode[] forward = [BlockMode.Off, BlockMode.On, .. options.Peer ? [BlockMode.Peer] : Array.Empty<BlockMode>(), .. options.CollectorDown ? [BlockMode.Down] : Array.Empty<BlockMode>()];
-double cycleSeconds = (options.Settle + options.Block).TotalSeconds * forward.Length;
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overhead harness: {Environment.ProcessorCount} cores, {options.Clients} closed-loop clients, 1 warm-up + {options.Rounds} rounds of ({string.Join(", ", forward).ToLowerInvariant()}) blocks of {options.Block.TotalSeconds:F0} s after {options.Settle.TotalSeconds:F0} s settling (about {cycleSeconds * (options.Rounds + 1) / 60:F1} min)"));
+double cycleSeconds = forward.Sum(mode => (mode is BlockMode.On or BlockMode.Down ? options.ProfilerSettle : options.Settle).TotalSeconds + options.Block.TotalSeconds);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overhead harness: {Environment.ProcessorCount} cores, {options.Clients} closed-loop clients, 1 warm-up + {options.Rounds} rounds of ({string.Join(", ", forward).ToLowerInvariant()}) blocks of {options.Block.TotalSeconds:F0} s after {options.Settle.TotalSeconds:F0} s settling ({options.ProfilerSettle.TotalSeconds:F0} s after the profiler starts) (about {cycleSeconds * (options.Rounds + 1) / 60:F1} min)"));
 if (options.Peer)
 {
     Console.WriteLine($"peer: dotnet-trace collect {options.PeerArguments}");
@@ -105,7 +105,11 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode)
         _ => null,
     };
     PeerTracer? peer = mode == BlockMode.Peer ? await PeerTracer.StartAsync(options.ToolDirectory, options.PeerArguments, options.Settle + options.Block + TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)) : null;
-    await Task.Delay(options.Settle);
+    await Task.Delay(profiling is null ? options.Settle : options.ProfilerSettle);
+    if (profiling is not null)
+    {
+        profiling.MeasuredSince = DateTimeOffset.UtcNow;
+    }
 
     latencies.Reset();
     long requestsBefore = load.Completed;

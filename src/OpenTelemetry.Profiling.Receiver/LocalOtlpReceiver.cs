@@ -183,6 +183,20 @@ public sealed partial class LocalOtlpReceiver : IAsyncDisposable
     public ProfileSummary SummarizeProfiles(int top = 10, string? stackFilter = null) =>
         ProfileSummary.Compute(this.ProfileRequests, top, stackFilter);
 
+    /// <summary>
+    /// Sums the sample values of the received profiles with the given period type (e.g. <c>cpu/nanoseconds</c>:
+    /// CPU samples) whose interval started at or after <paramref name="since"/>; cheaper than a summary.
+    /// </summary>
+    /// <param name="periodType">The profile's period type, as <c>type/unit</c>.</param>
+    /// <param name="since">The earliest profile start time to include; <see cref="DateTimeOffset.MinValue"/> for all.</param>
+    /// <returns>The total.</returns>
+    public long TotalSampleValue(string periodType, DateTimeOffset since)
+    {
+        ArgumentNullException.ThrowIfNull(periodType);
+        ulong sinceUnixNano = since <= DateTimeOffset.UnixEpoch ? 0 : (ulong)(since - DateTimeOffset.UnixEpoch).Ticks * 100;
+        return ProfileSummary.TotalValue(this.ProfileRequests, periodType, sinceUnixNano);
+    }
+
     /// <summary>Checks every received profile request against the OTLP profiles rules.</summary>
     /// <returns>The violations found, each prefixed with the request number; empty when all are valid.</returns>
     public IReadOnlyList<string> ValidateProfiles()

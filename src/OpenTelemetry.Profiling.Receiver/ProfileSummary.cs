@@ -111,6 +111,25 @@ public sealed class ProfileSummary
         return new ProfileSummary(types, stackFilter, requests.Count);
     }
 
+    /// <summary>Sums the sample values of the profiles with the given period type (e.g. <c>cpu/nanoseconds</c>) that started at or after a time.</summary>
+    internal static long TotalValue(IReadOnlyList<ExportProfilesServiceRequest> requests, string periodType, ulong sinceUnixNano)
+    {
+        long total = 0;
+        foreach (var request in requests)
+        {
+            var dictionary = request.Dictionary ?? new ProfilesDictionary();
+            foreach (var profile in request.ResourceProfiles.SelectMany(r => r.ScopeProfiles).SelectMany(s => s.Profiles))
+            {
+                if (profile.TimeUnixNano >= sinceUnixNano && Describe(dictionary, profile.PeriodType) == periodType)
+                {
+                    total += profile.Samples.Sum(Weight);
+                }
+            }
+        }
+
+        return total;
+    }
+
     private static void PrintFunctions(TextWriter writer, string title, IReadOnlyList<FunctionShare> functions)
     {
         writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   {title}:"));

@@ -93,6 +93,28 @@ public sealed class LocalOtlpReceiverTests
         Assert.AreEqual(20, receiver.SummarizeProfiles().ProfileTypes[0].TotalValue);
     }
 
+    [TestMethod]
+    public async Task TotalSampleValue_SumsOneProfileTypeFromTheGivenTimeOn()
+    {
+        await using var receiver = await LocalOtlpReceiver.StartAsync(cancellationToken: this.TestContext.CancellationToken);
+        using var transport = new GrpcTransport(receiver.GrpcEndpoint, Wait);
+        var early = TestRequests.Hand();
+        var late = TestRequests.Hand();
+        ulong lateStart = (ulong)(DateTimeOffset.Parse("2026-01-01T00:00:10Z", System.Globalization.CultureInfo.InvariantCulture) - DateTimeOffset.UnixEpoch).Ticks * 100;
+        foreach (var profile in late.ResourceProfiles[0].ScopeProfiles[0].Profiles)
+        {
+            profile.TimeUnixNano = lateStart;
+        }
+
+        await transport.ExportAsync(early, this.TestContext.CancellationToken);
+        await transport.ExportAsync(late, this.TestContext.CancellationToken);
+
+        Assert.AreEqual(20, receiver.TotalSampleValue("cpu/nanoseconds", DateTimeOffset.MinValue));
+        Assert.AreEqual(4, receiver.TotalSampleValue("wall/nanoseconds", DateTimeOffset.MinValue));
+        Assert.AreEqual(10, receiver.TotalSampleValue("cpu/nanoseconds", DateTimeOffset.Parse("2026-01-01T00:00:05Z", System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.AreEqual(0, receiver.TotalSampleValue("cpu/nanoseconds", DateTimeOffset.Parse("2026-01-01T00:00:11Z", System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
     private static ExportTraceServiceRequest TraceRequest()
     {
         var span = new Span
