@@ -3,16 +3,46 @@
 # dynamic methods emitted and dropped every 5 s) under the default profiling set-up, exporting to a local
 # receiver in a child process. Prints RSS every minute, RSS at start and end, and the profile requests received.
 #
-#   ./build/soak.sh [minutes]      default 30
+#   ./build/soak.sh [minutes] [--baseline]      default 30 minutes
+#
+# --baseline runs the same workload with profiling off alongside (same SDK, same threads; the two share the
+# cores) and prints the profiled process's RSS minus the baseline's, at start and at end: the profiler's own
+# memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-minutes="${1:-30}"
+minutes=30
+baseline=false
+for arg in "$@"; do
+  case "$arg" in
+    --baseline) baseline=true ;;
+    *[!0-9.]*|'') echo "usage: $0 [minutes] [--baseline]" >&2; exit 2 ;;
+    *) minutes="$arg" ;;
+  esac
+done
 
 for variable in $(env | grep -oE '^(OTEL_DOTNET_PROFILING_[A-Z_]*|DOTNET_EventPipeThreadSamplingRate)=' | tr -d '='); do
   unset "$variable"
 done
 
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+on_log="$(mktemp)"
+base_log="$(mktemp)"
+trap 'rm -f "$log" "$on_log" "$base_log"' EXIT
 dotnet build test/Workloads/SoakWorkload -c Release -nologo -v quiet -clp:ErrorsOnly >"$log" || { cat "$log"; exit 1; }
-exec dotnet test/Workloads/SoakWorkload/bin/Release/net10.0/SoakWorkload.dll --minutes "$minutes"
+soak=test/Workloads/SoakWorkload/bin/Release/net10.0/SoakWorkload.dll
+if ! $baseline; then
+  exec dotnet "$soak" --minutes "$minutes"
+fi
+
+dotnet "$soak" --minutes "$minutes" --no-profiling >"$base_log" 2>&1 &
+base_pid=$!
+dotnet "$soak" --minutes "$minutes" | tee "$on_log"
+wait "$base_pid" || { echo "baseline failed:"; cat "$base_log"; exit 1; }
+echo
+cat "$base_log"
+echo
+# "rss at start S MB, at end E MB (...)" from each run.
+read -r on_start on_end < <(sed -nE 's/^rss at start ([0-9.]+) MB, at end ([0-9.]+) MB.*/\1 \2/p' "$on_log")
+read -r base_start base_end < <(sed -nE 's/^rss at start ([0-9.]+) MB, at end ([0-9.]+) MB.*/\1 \2/p' "$base_log")
+awk -v a="$on_start" -v b="$base_start" -v c="$on_end" -v d="$base_end" \
+  'BEGIN { printf "profiler rss overhead (profiled - baseline): at start %+.1f MB, at end %+.1f MB\n", a - b, c - d }'

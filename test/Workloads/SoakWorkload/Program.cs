@@ -16,17 +16,48 @@ if (args is ["--receiver"])
     return await ReceiverProcess.RunAsync();
 }
 
-double minutes = args is ["--minutes", var value] ? double.Parse(value, invariant) : 30;
-using var receiver = ReceiverProcess.Start();
-Console.WriteLine($"soak: {minutes.ToString(invariant)} min, {Environment.ProcessorCount} cores, profiles to {receiver.Endpoint} (child process)");
-
-using var sdk = OpenTelemetrySdk.Create(otel => otel
-    .ConfigureResource(resource => resource.AddService("soak-workload"))
-    .WithProfiling(profiling => profiling.AddOtlpExporter(exporter =>
+double minutes = 30;
+bool profilingOn = true;
+for (int i = 0; i < args.Length; i++)
+{
+    switch (args[i])
     {
-        exporter.Endpoint = receiver.Endpoint;
-        exporter.Protocol = OtlpProfileExportProtocol.Grpc;
-    })));
+        case "--minutes" when i + 1 < args.Length && double.TryParse(args[i + 1], NumberStyles.Float, invariant, out double parsed) && parsed > 0:
+            minutes = parsed;
+            i++;
+            break;
+        case "--no-profiling":
+            profilingOn = false;
+            break;
+        default:
+            Console.Error.WriteLine($"unknown or malformed argument '{args[i]}'; usage: SoakWorkload [--minutes N] [--no-profiling]");
+            return 2;
+    }
+}
+
+// The baseline (--no-profiling) runs the same workload with the same SDK set-up minus profiling, so the
+// difference in memory between the two is what profiling costs.
+using var receiver = profilingOn ? ReceiverProcess.Start() : null;
+Console.WriteLine(profilingOn
+    ? $"soak: {minutes.ToString(invariant)} min, {Environment.ProcessorCount} cores, profiles to {receiver!.Endpoint} (child process)"
+    : $"soak baseline (profiling off): {minutes.ToString(invariant)} min, {Environment.ProcessorCount} cores");
+
+using var sdk = OpenTelemetrySdk.Create(otel =>
+{
+    otel.ConfigureResource(resource => resource.AddService("soak-workload"));
+    if (receiver is not null)
+    {
+        otel.WithProfiling(profiling => profiling.AddOtlpExporter(exporter =>
+        {
+            exporter.Endpoint = receiver.Endpoint;
+            exporter.Protocol = OtlpProfileExportProtocol.Grpc;
+        }));
+    }
+    else
+    {
+        otel.WithTracing(_ => { });
+    }
+});
 
 var source = new ActivitySource("SoakWorkload");
 using var listener = new ActivityListener
@@ -92,9 +123,9 @@ await Task.WhenAll(requests);
 double endRss = Rss();
 sdk.Dispose(); // exports the last partial interval
 Console.WriteLine($"rss at start {startRss:F1} MB, at end {endRss:F1} MB ({endRss - startRss:+0.0;-0.0} MB over {start.Elapsed.TotalMinutes:F1} min)");
-Console.WriteLine($"receiver: {receiver.ProfileRequestCount()} profile requests");
+Console.WriteLine($"receiver: {receiver?.ProfileRequestCount() ?? 0} profile requests");
 return 0;
 
-void Print(int at) => Console.WriteLine(string.Create(invariant, $"{at,6}  {Rss(),7:F1}  {GC.GetTotalMemory(false) / 1048576.0,10:F1}  {StackZoo.DynamicMethodsEmitted,15}  {Interlocked.Read(ref units),10}  {receiver.ProfileRequestCount(),16}"));
+void Print(int at) => Console.WriteLine(string.Create(invariant, $"{at,6}  {Rss(),7:F1}  {GC.GetTotalMemory(false) / 1048576.0,10:F1}  {StackZoo.DynamicMethodsEmitted,15}  {Interlocked.Read(ref units),10}  {receiver?.ProfileRequestCount() ?? 0,16}"));
 
 static double Rss() => Environment.WorkingSet / 1048576.0;
