@@ -56,14 +56,18 @@ internal readonly record struct SpanKey(ulong TraceIdHigh, ulong TraceIdLow, ulo
     /// The key of <paramref name="child"/>, started under the span of <paramref name="parent"/>: the same trace
     /// and local root, so only the child's own span id is read (and the root's current name looked up).
     /// </summary>
-    public static SpanKey ChildOf(in SpanKey parent, Activity child)
+    public static SpanKey ChildOf(in SpanKey parent, Activity child) =>
+        parent with { SpanId = Id(child.SpanId), RootNameId = CurrentRootNameId(child) };
+
+    /// <summary>The interned name the local root of <paramref name="activity"/> has now.</summary>
+    public static int CurrentRootNameId(Activity activity)
     {
-        var root = child;
+        var root = activity;
         while (root.Parent is { } next)
         {
             root = next;
         }
 
-        return parent with { SpanId = Id(child.SpanId), RootNameId = SpanNames.Intern(root.DisplayName) };
+        return SpanNames.Intern(root.DisplayName);
     }
 }

@@ -40,10 +40,13 @@ internal sealed class SpanKeyBox(SpanKey key, Activity? activity, SpanKeyBox? pa
 
             if (current.Parent is { } parent && ReferenceEquals(parent.Activity, activity))
             {
-                return parent;
+                // The root may have been renamed meanwhile (routing names the endpoint after the span started).
+                int rootName = SpanKey.CurrentRootNameId(activity);
+                return rootName == parent.Key.RootNameId ? parent : new SpanKeyBox(parent.Key with { RootNameId = rootName }, activity, parent.Parent);
             }
 
-            if (ReferenceEquals(activity.Parent, currentActivity))
+            // Only W3C ids are inherited as they are: a W3C child of a hierarchical parent gets a trace id of its own.
+            if (ReferenceEquals(activity.Parent, currentActivity) && activity.IdFormat == ActivityIdFormat.W3C && currentActivity.IdFormat == ActivityIdFormat.W3C)
             {
                 return new SpanKeyBox(SpanKey.ChildOf(current.Key, activity), activity, current);
             }

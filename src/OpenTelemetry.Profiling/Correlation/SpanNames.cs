@@ -29,7 +29,7 @@ internal static class SpanNames
     [ThreadStatic]
     private static int lastId;
 
-    /// <summary>Gets how many names were not kept because a table was full (those samples name no endpoint or an early one).</summary>
+    /// <summary>Gets how many times a name was not kept because a table was full (those samples name no endpoint, or an early name).</summary>
     public static long Dropped => Interlocked.Read(ref dropped);
 
     /// <summary>Gets a small id for a name; 0 for none, or when the table is full.</summary>

@@ -76,6 +76,36 @@ public sealed class SpanKeyBoxTests
 
         var key = SpanKey.ChildOf(rootKey, child);
 
-        Assert.AreEqual("GET /orders/{id}", SpanNames.Of(key with { RootSpanId = 0 }));
+        Assert.AreEqual(SpanNames.Intern("GET /orders/{id}"), key.RootNameId);
+        Assert.AreNotEqual(rootKey.RootNameId, key.RootNameId);
+    }
+
+    [TestMethod]
+    public void For_TheParentOfAChildThatEnded_CarriesTheRootsNewNameWhenItWasRenamed()
+    {
+        using var root = new Activity("GET").SetIdFormat(ActivityIdFormat.W3C).Start();
+        var rootBox = SpanKeyBox.For(root, null)!;
+        var child = new Activity("authorize").SetIdFormat(ActivityIdFormat.W3C).Start();
+        var childBox = SpanKeyBox.For(child, rootBox);
+        root.DisplayName = "GET /orders/{id}";
+        child.Stop();
+
+        var back = SpanKeyBox.For(root, childBox)!;
+
+        Assert.AreEqual(SpanNames.Intern("GET /orders/{id}"), back.Key.RootNameId);
+        Assert.AreEqual(rootBox.Key with { RootNameId = back.Key.RootNameId }, back.Key, "only the name changes");
+    }
+
+    [TestMethod]
+    public void For_AW3CChildOfAHierarchicalParent_ReadsItsOwnTraceId()
+    {
+        using var parent = new Activity("legacy").SetIdFormat(ActivityIdFormat.Hierarchical).Start();
+        var parentBox = SpanKeyBox.For(parent, null)!;
+        using var child = new Activity("modern").SetIdFormat(ActivityIdFormat.W3C).Start();
+
+        var childBox = SpanKeyBox.For(child, parentBox)!;
+
+        Assert.AreEqual(SpanKey.From(child), childBox.Key);
+        Assert.AreNotEqual(0UL, childBox.Key.TraceIdHigh | childBox.Key.TraceIdLow, "the child's own W3C trace id");
     }
 }
