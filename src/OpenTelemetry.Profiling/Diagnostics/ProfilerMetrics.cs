@@ -26,9 +26,9 @@ internal sealed class ProfilerMetrics : IDisposable
         this.meter.CreateObservableCounter("profiler.samples", () => Volatile.Read(ref this.samples), "{sample}", "Samples aggregated into profiles.");
         this.meter.CreateObservableCounter("profiler.samples.dropped", () => Volatile.Read(ref this.samplesDropped), "{sample}", "Samples dropped because an interval's stack table was full.");
         this.meter.CreateObservableCounter("profiler.correlation.lost", () => Volatile.Read(ref this.correlationLost), "{sample}", "Samples left unlinked because their thread's span history no longer reached back to them.");
-        this.meter.CreateObservableGauge("profiler.sampling.duty_cycle", () => Volatile.Read(ref this.dutyCycle), "1", "Share of time sampling windows were open in the latest sampling cycle.");
+        this.meter.CreateObservableGauge("profiler.sampling.duty_cycle", () => Volatile.Read(ref this.dutyCycle), "1", "Share of the current sampling cycle its window takes (steered by the target rate and CPU headroom).");
         this.meter.CreateObservableCounter("profiler.spans.untracked", () => Volatile.Read(ref this.spansUntracked), "{span}", "Spans whose awaiting time is missing because the in-flight span table was full.");
-        this.meter.CreateObservableCounter("profiler.span_names.dropped", () => Volatile.Read(ref this.spanNamesDropped), "{name}", "Endpoint (local root span) names not kept because the name tables were full.");
+        this.meter.CreateObservableCounter("profiler.span_names.dropped", () => Volatile.Read(ref this.spanNamesDropped), "{name}", "Times an endpoint (local root span) name was not kept because the name tables were full.");
         this.meter.CreateObservableCounter("profiler.batches", () => Volatile.Read(ref this.batches), "{batch}", "Profile batches handed to exporters.");
     }
 

@@ -108,7 +108,12 @@ internal sealed class SamplingScheduler : IDisposable
     public void Dispose()
     {
         this.Stop(TimeSpan.FromSeconds(3));
-        this.stopRequested.Dispose();
+
+        // A scheduler thread still closing a slow window waits on the event next; it ends on its own.
+        if (this.thread is not { IsAlive: true })
+        {
+            this.stopRequested.Dispose();
+        }
     }
 
     /// <summary>
@@ -152,7 +157,8 @@ internal sealed class SamplingScheduler : IDisposable
                     this.CloseWindow();
                 }
 
-                // What the window gave per CPU-second, counted once its session has delivered everything.
+                // What the window gave per CPU-second: all of it once its session has stopped (a window kept
+                // open for the next cycle leaves out the last ~200 ms still on their way, a small bias).
                 var cpuUsed = Environment.CpuUsage.TotalTime - windowCpuStart;
                 long samplesTaken = this.cpuSamples() - windowSamplesStart;
                 if (cpuUsed >= MinCpuForRate && samplesTaken >= MinSamplesForRate)

@@ -35,10 +35,4 @@ public sealed class SamplingSchedulerTests
         // An idle half of the machine: the targeted 6 % is raised 2.5 times.
         Assert.AreEqual(0.15, SamplingScheduler.NextDutyCycle(0.1, 60, 1000, processCpuShare: 0.5), 1e-9);
     }
-
-    [TestMethod]
-    public void NextDutyCycle_WhenTheConfiguredValueIsBelowTheFloor_KeepsIt()
-    {
-        Assert.AreEqual(0.005, SamplingScheduler.NextDutyCycle(0.005, 60, 1000, processCpuShare: 1), 1e-9);
-    }
 }
