@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Whole-application overhead of the profiler, measured inside one process.
 #
-#   ./build/overhead.sh [harness options]      e.g. ./build/overhead.sh --rounds 10 --block 20
+#   ./build/overhead.sh [harness options]      e.g. ./build/overhead.sh --rounds 10 --no-peer
 #
 # Runs the RateLimiterSync showcase under closed-loop load (both cores busy) in alternating blocks: profiling
 # off, profiling on with the default set-up (WithProfiling + AddOtlpExporter to an in-process receiver, no
 # environment variables), and dotnet-trace attached from outside (the peer). One warm-up round is discarded,
-# then 6 rounds x 3 blocks of 10 s (+2 s settling each): about 5 minutes. Prints per-block figures, the on/off
-# and peer/off ratios (mean +- standard error over rounds) and, last, exactly "overhead_ratio=<on/off throughput>".
-# Options: --rounds N, --block SECONDS, --settle SECONDS, --clients N, --no-peer, --peer-args "...", --help.
+# then 6 rounds x 3 blocks of 20 s (+2 s settling, 15 s after the profiler starts): about 9 minutes.
+# Prints per-block figures, the on/off and peer/off ratios (mean +- standard error over rounds) and, last,
+# exactly "overhead_ratio=<on/off throughput>".
+# Options: --rounds N, --block SECONDS, --settle SECONDS, --profiler-settle SECONDS, --workload server|cpu,
+# --idle-threads N, --clients N, --no-peer, --collector-down, --peer-args "...", --help.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -27,7 +27,8 @@ done
 log="$(mktemp)"
 on_log="$(mktemp)"
 base_log="$(mktemp)"
-trap 'rm -f "$log" "$on_log" "$base_log"' EXIT
+base_pid=""
+trap 'rm -f "$log" "$on_log" "$base_log"; [ -n "$base_pid" ] && kill "$base_pid" 2>/dev/null; true' EXIT
 dotnet build test/Workloads/SoakWorkload -c Release -nologo -v quiet -clp:ErrorsOnly >"$log" || { cat "$log"; exit 1; }
 soak=test/Workloads/SoakWorkload/bin/Release/net10.0/SoakWorkload.dll
 if ! $baseline; then
@@ -37,12 +38,14 @@ fi
 dotnet "$soak" --minutes "$minutes" --no-profiling >"$base_log" 2>&1 &
 base_pid=$!
 dotnet "$soak" --minutes "$minutes" | tee "$on_log"
-wait "$base_pid" || { echo "baseline failed:"; cat "$base_log"; exit 1; }
+wait "$base_pid" || { base_pid=""; echo "baseline failed:"; cat "$base_log"; exit 1; }
+base_pid=""
 echo
 cat "$base_log"
 echo
 # "rss at start S MB, at end E MB (...)" from each run.
-read -r on_start on_end < <(sed -nE 's/^rss at start ([0-9.]+) MB, at end ([0-9.]+) MB.*/\1 \2/p' "$on_log")
-read -r base_start base_end < <(sed -nE 's/^rss at start ([0-9.]+) MB, at end ([0-9.]+) MB.*/\1 \2/p' "$base_log")
+rss_line='s/^rss at start ([0-9.]+) MB, at end ([0-9.]+) MB.*/\1 \2/p'
+read -r on_start on_end < <(sed -nE "$rss_line" "$on_log") || { echo "no RSS line in the profiled run's output" >&2; exit 1; }
+read -r base_start base_end < <(sed -nE "$rss_line" "$base_log") || { echo "no RSS line in the baseline's output" >&2; exit 1; }
 awk -v a="$on_start" -v b="$base_start" -v c="$on_end" -v d="$base_end" \
   'BEGIN { printf "profiler rss overhead (profiled - baseline): at start %+.1f MB, at end %+.1f MB\n", a - b, c - d }'

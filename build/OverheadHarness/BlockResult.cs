@@ -7,6 +7,7 @@ namespace OverheadHarness;
 /// <param name="P50Milliseconds">Median request latency.</param>
 /// <param name="P99Milliseconds">99th percentile request latency.</param>
 /// <param name="CpuSeconds">Process CPU time (user and kernel) during the block.</param>
+/// <param name="UserCpuSeconds">The user-mode part of <paramref name="CpuSeconds"/>.</param>
 /// <param name="RssMegabytes">Mean resident set size during the block.</param>
 /// <param name="Profiler">What the profiler exported over its whole life, for "on" blocks.</param>
 /// <param name="PeerTraceBytes">Size of the trace file dotnet-trace wrote, for "peer" blocks.</param>
@@ -18,6 +19,7 @@ internal sealed record BlockResult(
     double P50Milliseconds,
     double P99Milliseconds,
     double CpuSeconds,
+    double UserCpuSeconds,
     double RssMegabytes,
     ProfilerExport? Profiler,
     long PeerTraceBytes,

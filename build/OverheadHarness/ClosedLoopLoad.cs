@@ -10,7 +10,7 @@ namespace OverheadHarness;
 /// the showcase's: two greedy clients on one free-tier key (many 429s), the rest rotating over the hot keys,
 /// every tenth request a quota lookup.
 /// </summary>
-internal sealed class ClosedLoopLoad
+internal sealed class ClosedLoopLoad : IWorkload
 {
     private const int PoliteKeyCount = 15;
 

@@ -16,8 +16,13 @@ internal sealed class HarnessOptions
           --profiler-settle <seconds>
                               Unmeasured time after the profiler starts, before an "on" or "down" block: its first
                               sampling cycle (rundown, the first window before the duty cycle has measured its
-                              rate), which a long-running process pays once. Default 10.
+                              rate), which a long-running process pays once. Default 15: one and a half 10 s
+                              cycles, so windows and export boundaries fall inside the block, not at its edges.
           --clients <n>       Closed-loop clients. Default 16.
+          --workload <name>   server (default): the showcase under closed-loop HTTP load. cpu: one busy thread
+                              per core running fixed CPU work beside --idle-threads waiting threads, no spans:
+                              little noise, so what sampling itself costs shows at a resolution of tenths of a percent.
+          --idle-threads <n>  Waiting managed threads in the cpu workload. Default 40.
           --no-peer           Skip the dotnet-trace blocks.
           --collector-down    Add "down" blocks: profiling on with its exporter pointed at a closed loopback
                               port (the collector is down: retries, queue, drops), compared with "on".
@@ -32,7 +37,7 @@ internal sealed class HarnessOptions
 
     public TimeSpan Settle { get; private set; } = TimeSpan.FromSeconds(2);
 
-    public TimeSpan ProfilerSettle { get; private set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan ProfilerSettle { get; private set; } = TimeSpan.FromSeconds(15);
 
     public int Clients { get; private set; } = 16;
 
@@ -46,6 +51,10 @@ internal sealed class HarnessOptions
     public string ToolDirectory { get; private set; } = Environment.CurrentDirectory;
 
     public bool ShowHelp { get; private set; }
+
+    public bool CpuWorkload { get; private set; }
+
+    public int IdleThreads { get; private set; } = 40;
 
     public static HarnessOptions Parse(IReadOnlyList<string> args)
     {
@@ -75,6 +84,17 @@ internal sealed class HarnessOptions
                     break;
                 case "--profiler-settle":
                     options.ProfilerSettle = TimeSpan.FromSeconds(Number(name, Value(args, ref i), 0, 600));
+                    break;
+                case "--workload":
+                    options.CpuWorkload = Value(args, ref i) switch
+                    {
+                        "cpu" => true,
+                        "server" => false,
+                        var other => throw new FormatException($"--workload must be 'server' or 'cpu', got '{other}'."),
+                    };
+                    break;
+                case "--idle-threads":
+                    options.IdleThreads = (int)Number(name, Value(args, ref i), 0, 1000);
                     break;
                 case "--clients":
                     options.Clients = (int)Number(name, Value(args, ref i), 1, 1024);

@@ -46,9 +46,10 @@ internal static class OverheadReport
 
         long blockSamples = exports.Sum(e => e.BlockSamples);
         double blockCpu = rounds.Sum(r => r[BlockMode.On].CpuSeconds);
+        double blockUserCpu = rounds.Sum(r => r[BlockMode.On].UserCpuSeconds);
         long samples = exports.Sum(e => e.Samples);
         double cpu = exports.Sum(e => e.CpuSeconds);
-        Console.WriteLine(string.Create(Invariant, $"{"samples per busy-thread cpu-s",-32}{blockSamples / blockCpu,15:F1}          (steady state: {blockSamples:N0} samples in the CPU profiles of the measured blocks / {blockCpu:F1} process cpu-s; whole lifetimes incl. start-up: {samples / cpu:F1}, {exports.Count} lifetimes of {lifetime / exports.Count:F1} s, {exports.Sum(e => e.Requests)} export requests)"));
+        Console.WriteLine(string.Create(Invariant, $"{"samples per busy-thread cpu-s",-32}{blockSamples / blockCpu,15:F1}          (steady state: {blockSamples:N0} samples in the CPU profiles of the measured blocks / {blockCpu:F1} process cpu-s; per user-mode cpu-s {blockSamples / blockUserCpu:F1}, the kernel took {1 - (blockUserCpu / blockCpu):P0}; whole lifetimes incl. start-up: {samples / cpu:F1}, {exports.Count} lifetimes of {lifetime / exports.Count:F1} s, {exports.Sum(e => e.Requests)} export requests)"));
         return throughput;
     }
 

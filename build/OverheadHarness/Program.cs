@@ -37,16 +37,26 @@ using var telemetry = new RateLimiterTelemetry();
 // The app's own SDK: its spans are created and current (so the profiler has spans to link), never profiled here.
 using var appSdk = OpenTelemetrySdk.Create(otel => otel.WithTracing(tracing => tracing.AddSource("Microsoft.AspNetCore", RateLimiterTelemetry.Name)));
 
-var app = RateLimiterService.Build(ExampleOptions.Parse([]), telemetry);
-await app.StartAsync();
 var latencies = new LatencyRecorder(4_000_000);
-var load = new ClosedLoopLoad(RateLimiterService.BaseAddress(app), options.Clients, latencies);
+Microsoft.AspNetCore.Builder.WebApplication? app = null;
+IWorkload load;
+if (options.CpuWorkload)
+{
+    load = new CpuLoad(Environment.ProcessorCount, options.IdleThreads, latencies);
+}
+else
+{
+    app = RateLimiterService.Build(ExampleOptions.Parse([]), telemetry);
+    await app.StartAsync();
+    load = new ClosedLoopLoad(RateLimiterService.BaseAddress(app), options.Clients, latencies);
+}
+
 using var stopLoad = new CancellationTokenSource();
 var loadTask = load.RunAsync(stopLoad.Token);
 
 BlockMode[] forward = [BlockMode.Off, BlockMode.On, .. options.Peer ? [BlockMode.Peer] : Array.Empty<BlockMode>(), .. options.CollectorDown ? [BlockMode.Down] : Array.Empty<BlockMode>()];
 double cycleSeconds = forward.Sum(mode => (mode is BlockMode.On or BlockMode.Down ? options.ProfilerSettle : options.Settle).TotalSeconds + options.Block.TotalSeconds);
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overhead harness: {Environment.ProcessorCount} cores, {options.Clients} closed-loop clients, 1 warm-up + {options.Rounds} rounds of ({string.Join(", ", forward).ToLowerInvariant()}) blocks of {options.Block.TotalSeconds:F0} s after {options.Settle.TotalSeconds:F0} s settling ({options.ProfilerSettle.TotalSeconds:F0} s after the profiler starts) (about {cycleSeconds * (options.Rounds + 1) / 60:F1} min)"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overhead harness: {Environment.ProcessorCount} cores, {(options.CpuWorkload ? $"cpu workload ({Environment.ProcessorCount} busy threads, {options.IdleThreads} idle; 'req/s' = work units/s)" : $"{options.Clients} closed-loop clients")}, 1 warm-up + {options.Rounds} rounds of ({string.Join(", ", forward).ToLowerInvariant()}) blocks of {options.Block.TotalSeconds:F0} s after {options.Settle.TotalSeconds:F0} s settling ({options.ProfilerSettle.TotalSeconds:F0} s after the profiler starts) (about {cycleSeconds * (options.Rounds + 1) / 60:F1} min)"));
 if (options.Peer)
 {
     Console.WriteLine($"peer: dotnet-trace collect {options.PeerArguments}");
@@ -74,8 +84,11 @@ for (int round = 0; round <= options.Rounds; round++)
 
 await stopLoad.CancelAsync();
 await loadTask;
-await app.StopAsync();
-await app.DisposeAsync();
+if (app is not null)
+{
+    await app.StopAsync();
+    await app.DisposeAsync();
+}
 if (load.Failed > 0)
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warning: {load.Failed} of {load.Completed} requests failed"));
@@ -113,7 +126,7 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode)
 
     latencies.Reset();
     long requestsBefore = load.Completed;
-    var cpuBefore = Environment.CpuUsage.TotalTime;
+    var cpuBefore = Environment.CpuUsage;
     long start = Stopwatch.GetTimestamp();
     double rssSum = 0;
     int rssCount = 0;
@@ -127,7 +140,9 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode)
 
     double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
     long requests = load.Completed - requestsBefore;
-    double cpu = (Environment.CpuUsage.TotalTime - cpuBefore).TotalSeconds;
+    var cpuAfter = Environment.CpuUsage;
+    double cpu = (cpuAfter.TotalTime - cpuBefore.TotalTime).TotalSeconds;
+    double userCpu = (cpuAfter.UserTime - cpuBefore.UserTime).TotalSeconds;
     var percentiles = latencies.Percentiles(50, 99);
 
     long peerBytes = 0;
@@ -139,7 +154,7 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode)
     }
 
     profiling?.Dispose();
-    return new BlockResult(mode, requests, seconds, percentiles[0], percentiles[1], cpu, rssSum / Math.Max(1, rssCount), profiling?.Export, peerBytes, peerSeconds);
+    return new BlockResult(mode, requests, seconds, percentiles[0], percentiles[1], cpu, userCpu, rssSum / Math.Max(1, rssCount), profiling?.Export, peerBytes, peerSeconds);
 }
 
 // A loopback port nothing listens on: connections are refused, as when the collector is down.

@@ -193,7 +193,8 @@ public sealed partial class LocalOtlpReceiver : IAsyncDisposable
     public long TotalSampleValue(string periodType, DateTimeOffset since)
     {
         ArgumentNullException.ThrowIfNull(periodType);
-        ulong sinceUnixNano = since <= DateTimeOffset.UnixEpoch ? 0 : (ulong)(since - DateTimeOffset.UnixEpoch).Ticks * 100;
+        long ticks = since <= DateTimeOffset.UnixEpoch ? 0 : (since - DateTimeOffset.UnixEpoch).Ticks;
+        ulong sinceUnixNano = (ulong)ticks > ulong.MaxValue / 100 ? ulong.MaxValue : (ulong)ticks * 100;
         return ProfileSummary.TotalValue(this.ProfileRequests, periodType, sinceUnixNano);
     }
 

@@ -122,7 +122,7 @@ workers.ForEach(worker => worker.Join());
 await Task.WhenAll(requests);
 double endRss = Rss();
 sdk.Dispose(); // exports the last partial interval
-Console.WriteLine($"rss at start {startRss:F1} MB, at end {endRss:F1} MB ({endRss - startRss:+0.0;-0.0} MB over {start.Elapsed.TotalMinutes:F1} min)");
+Console.WriteLine(string.Create(invariant, $"rss at start {startRss:F1} MB, at end {endRss:F1} MB ({endRss - startRss:+0.0;-0.0} MB over {start.Elapsed.TotalMinutes:F1} min)"));
 Console.WriteLine($"receiver: {receiver?.ProfileRequestCount() ?? 0} profile requests");
 return 0;
 
