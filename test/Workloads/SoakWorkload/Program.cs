@@ -97,7 +97,7 @@ var requests = Enumerable.Range(0, 4).Select(id => Task.Run(async () =>
 
 var start = Stopwatch.StartNew();
 double startRss = Rss();
-Console.WriteLine("minute   rss MB  managed MB  dynamic methods  work units  profile requests");
+Console.WriteLine("minute   rss MB  managed MB  gc committed MB  dynamic methods  work units  profile requests");
 Print(0);
 int minute = 0;
 while (!stop.IsCancellationRequested)
@@ -126,6 +126,6 @@ Console.WriteLine(string.Create(invariant, $"rss at start {startRss:F1} MB, at e
 Console.WriteLine($"receiver: {receiver?.ProfileRequestCount() ?? 0} profile requests");
 return 0;
 
-void Print(int at) => Console.WriteLine(string.Create(invariant, $"{at,6}  {Rss(),7:F1}  {GC.GetTotalMemory(false) / 1048576.0,10:F1}  {StackZoo.DynamicMethodsEmitted,15}  {Interlocked.Read(ref units),10}  {receiver?.ProfileRequestCount() ?? 0,16}"));
+void Print(int at) => Console.WriteLine(string.Create(invariant, $"{at,6}  {Rss(),7:F1}  {GC.GetTotalMemory(false) / 1048576.0,10:F1}  {GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0,15:F1}  {StackZoo.DynamicMethodsEmitted,15}  {Interlocked.Read(ref units),10}  {receiver?.ProfileRequestCount() ?? 0,16}"));
 
 static double Rss() => Environment.WorkingSet / 1048576.0;
