@@ -37,12 +37,7 @@ internal readonly record struct SpanKey(ulong TraceIdHigh, ulong TraceIdLow, ulo
             trace.Clear();
         }
 
-        var root = activity;
-        while (root.Parent is { } parent)
-        {
-            root = parent;
-        }
-
+        var root = LocalRoot(activity);
         ulong spanId = Id(activity.SpanId);
         return new SpanKey(
             BinaryPrimitives.ReadUInt64BigEndian(trace),
@@ -60,14 +55,16 @@ internal readonly record struct SpanKey(ulong TraceIdHigh, ulong TraceIdLow, ulo
         parent with { SpanId = Id(child.SpanId), RootNameId = CurrentRootNameId(child) };
 
     /// <summary>The interned name the local root of <paramref name="activity"/> has now.</summary>
-    public static int CurrentRootNameId(Activity activity)
+    public static int CurrentRootNameId(Activity activity) => SpanNames.Intern(LocalRoot(activity).DisplayName);
+
+    private static Activity LocalRoot(Activity activity)
     {
         var root = activity;
-        while (root.Parent is { } next)
+        while (root.Parent is { } parent)
         {
-            root = next;
+            root = parent;
         }
 
-        return SpanNames.Intern(root.DisplayName);
+        return root;
     }
 }

@@ -139,9 +139,9 @@ internal sealed class SamplingScheduler : IDisposable
     {
         try
         {
+            // CPU time and wall clock when the current cycle (and its window) began.
             var cycleCpuStart = Environment.CpuUsage.TotalTime;
             long cycleStart = System.Diagnostics.Stopwatch.GetTimestamp();
-            var windowCpuStart = cycleCpuStart;
             long windowSamplesStart = this.cpuSamples();
             var windowLength = this.cycle * this.CurrentDutyCycle;
             while (true)
@@ -159,7 +159,7 @@ internal sealed class SamplingScheduler : IDisposable
 
                 // What the window gave per CPU-second: all of it once its session has stopped (a window kept
                 // open for the next cycle leaves out the last ~200 ms still on their way, a small bias).
-                var cpuUsed = Environment.CpuUsage.TotalTime - windowCpuStart;
+                var cpuUsed = Environment.CpuUsage.TotalTime - cycleCpuStart;
                 long samplesTaken = this.cpuSamples() - windowSamplesStart;
                 if (cpuUsed >= MinCpuForRate && samplesTaken >= MinSamplesForRate)
                 {
@@ -180,8 +180,7 @@ internal sealed class SamplingScheduler : IDisposable
                 bool wasOpen = this.CurrentDutyCycle >= 1;
                 this.CurrentDutyCycle = NextDutyCycle(this.dutyCycle, this.targetSamplesPerCpuSecond, this.LastWindowSamplesPerCpuSecond, share);
                 windowLength = this.cycle * this.CurrentDutyCycle;
-                (cycleCpuStart, cycleStart) = (cpuNow, now);
-                (windowCpuStart, windowSamplesStart) = (cpuNow, this.cpuSamples());
+                (cycleCpuStart, cycleStart, windowSamplesStart) = (cpuNow, now, this.cpuSamples());
 
                 lock (this.gate)
                 {
