@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace OverheadHarness;
 
 /// <summary>
-/// A CPU-bound load with little noise, to measure what sampling itself costs: one busy thread per core runs
+/// A CPU-bound load without spans or network, to measure what sampling itself costs: one busy thread per core runs
 /// fixed work units (a recursive walk over a buffer, so stacks have some depth) and records each unit's time;
 /// <c>idleThreads</c> more managed threads wait on an event, as a server's pool, timer and I/O threads do. The
 /// runtime's sampler suspends and walks every one of them each round. No spans, no allocation in the loop.

@@ -20,8 +20,8 @@ internal sealed class HarnessOptions
                               cycles, so windows and export boundaries fall inside the block, not at its edges.
           --clients <n>       Closed-loop clients. Default 16.
           --workload <name>   server (default): the showcase under closed-loop HTTP load. cpu: one busy thread
-                              per core running fixed CPU work beside --idle-threads waiting threads, no spans:
-                              little noise, so what sampling itself costs shows at a resolution of tenths of a percent.
+                              per core running fixed CPU work beside --idle-threads waiting threads, no spans and
+                              no network: what sampling itself costs, most precisely in the cpu time ratio.
           --idle-threads <n>  Waiting managed threads in the cpu workload. Default 40.
           --no-peer           Skip the dotnet-trace blocks.
           --collector-down    Add "down" blocks: profiling on with its exporter pointed at a closed loopback
@@ -55,6 +55,9 @@ internal sealed class HarnessOptions
     public bool CpuWorkload { get; private set; }
 
     public int IdleThreads { get; private set; } = 40;
+
+    /// <summary>Gets the unmeasured time before a block: longer when a profiler has just started.</summary>
+    public TimeSpan SettleBefore(BlockMode mode) => mode is BlockMode.On or BlockMode.Down ? this.ProfilerSettle : this.Settle;
 
     public static HarnessOptions Parse(IReadOnlyList<string> args)
     {

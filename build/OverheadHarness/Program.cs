@@ -55,7 +55,7 @@ using var stopLoad = new CancellationTokenSource();
 var loadTask = load.RunAsync(stopLoad.Token);
 
 BlockMode[] forward = [BlockMode.Off, BlockMode.On, .. options.Peer ? [BlockMode.Peer] : Array.Empty<BlockMode>(), .. options.CollectorDown ? [BlockMode.Down] : Array.Empty<BlockMode>()];
-double cycleSeconds = forward.Sum(mode => (mode is BlockMode.On or BlockMode.Down ? options.ProfilerSettle : options.Settle).TotalSeconds + options.Block.TotalSeconds);
+double cycleSeconds = forward.Sum(mode => (options.SettleBefore(mode) + options.Block).TotalSeconds);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overhead harness: {Environment.ProcessorCount} cores, {(options.CpuWorkload ? $"cpu workload ({Environment.ProcessorCount} busy threads, {options.IdleThreads} idle; 'req/s' = work units/s)" : $"{options.Clients} closed-loop clients")}, 1 warm-up + {options.Rounds} rounds of ({string.Join(", ", forward).ToLowerInvariant()}) blocks of {options.Block.TotalSeconds:F0} s after {options.Settle.TotalSeconds:F0} s settling ({options.ProfilerSettle.TotalSeconds:F0} s after the profiler starts) (about {cycleSeconds * (options.Rounds + 1) / 60:F1} min)"));
 if (options.Peer)
 {
@@ -118,7 +118,7 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode)
         _ => null,
     };
     PeerTracer? peer = mode == BlockMode.Peer ? await PeerTracer.StartAsync(options.ToolDirectory, options.PeerArguments, options.Settle + options.Block + TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)) : null;
-    await Task.Delay(profiling is null ? options.Settle : options.ProfilerSettle);
+    await Task.Delay(options.SettleBefore(mode));
     if (profiling is not null)
     {
         profiling.MeasuredSince = DateTimeOffset.UtcNow;
