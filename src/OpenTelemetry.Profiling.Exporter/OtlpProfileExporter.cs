@@ -63,6 +63,9 @@ internal sealed class OtlpProfileExporter : ProfileExporter
     /// <summary>Gets the outcome of the last export call the sender made, for tests and diagnostics.</summary>
     internal OtlpExportResult? LastResult => this.sender.LastResult;
 
+    /// <summary>Gets whether the sender thread has ended, for tests of a shutdown that did not wait for it.</summary>
+    internal bool SenderHasEnded => this.sender.HasEnded;
+
     /// <summary>
     /// Queues <paramref name="batch"/> for delivery and returns at once: <see cref="ExportResult.Success"/> when it
     /// was queued (the oldest queued requests may have been dropped to make room), <see cref="ExportResult.Failure"/>

@@ -60,6 +60,36 @@ public sealed class OtlpProfileExporterTests
     }
 
     [TestMethod]
+    public async Task Shutdown_WhenTheSendInFlightUnwindsLate_CountsEveryRequestOnce()
+    {
+        // A handler that ignores cancellation stands for a machine too loaded to unwind a send within the grace.
+        using var handler = new StuckHandler();
+        var settings = new OtlpProfileExporterSettings(
+            OtlpProfileExportProtocol.HttpProtobuf, new Uri("http://127.0.0.1:4318/v1/profiles"), TimeSpan.FromSeconds(30), [], OtlpProfileExportCompression.None, null, 10, OtlpProfileExporterOptions.DefaultMaxQueuedBytes, OtlpProfileExporterOptions.DefaultMaxRequestBytes);
+        using var exporter = new OtlpProfileExporter(settings, handler);
+        for (int i = 0; i < 3; i++)
+        {
+            exporter.Export(TestBatches.Numbered(i), CancellationToken.None);
+        }
+
+        Assert.IsTrue(handler.Entered.Wait(Wait, this.TestContext.CancellationToken), "the first request is in flight");
+        var shutdown = Stopwatch.StartNew();
+        bool drained = exporter.Shutdown(TimeSpan.FromMilliseconds(100));
+        shutdown.Stop();
+        long droppedAtShutdown = exporter.Metrics.Dropped;
+
+        handler.Release.Set();
+        Assert.IsTrue(await WaitUntilAsync(() => exporter.SenderHasEnded), "the sender ends once its send unwinds");
+        this.TestContext.WriteLine($"Shutdown(100 ms) took {shutdown.ElapsedMilliseconds} ms; at shutdown dropped={droppedAtShutdown}; after unwinding {exporter.Metrics}");
+
+        Assert.IsFalse(drained);
+        Assert.AreEqual(3, droppedAtShutdown, "the request in flight and the two queued are all counted when Shutdown returns");
+        Assert.AreEqual(3, exporter.Metrics.Dropped, "the late unwinding neither counts the request again nor loses it");
+        Assert.AreEqual(0, exporter.Metrics.Failed);
+        Assert.AreEqual(0, exporter.Queue.Count, "nothing is stranded in the queue");
+    }
+
+    [TestMethod]
     public async Task Export_WhenCollectorIsDownForALongStretch_StaysBoundedDropsTheOldestAndResumesInOrder()
     {
         const int MaxQueued = 4;
@@ -225,6 +255,32 @@ public sealed class OtlpProfileExporterTests
                 bool linked = sample.LinkIndex != 0 && !d.LinkTable[sample.LinkIndex].SpanId.Span.ToArray().All(b => b == 0);
                 yield return $"{d.StringTable[profile.PeriodType.TypeStrindex]} {Function(stack[0])}<{Function(stack[^1])} thread={thread} linked={linked} value={sample.Values.Single()}";
             }
+        }
+    }
+
+    /// <summary>Blocks every send until released, deaf to cancellation, then fails it.</summary>
+    private sealed class StuckHandler : HttpMessageHandler
+    {
+        public ManualResetEventSlim Entered { get; } = new();
+
+        public ManualResetEventSlim Release { get; } = new();
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) => Task.Run(() =>
+        {
+            this.Entered.Set();
+            this.Release.Wait();
+            return Task.FromException<HttpResponseMessage>(new HttpRequestException("the collector went away"));
+        });
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                this.Entered.Dispose();
+                this.Release.Dispose();
+            }
+
+            base.Dispose(disposing);
         }
     }
 }

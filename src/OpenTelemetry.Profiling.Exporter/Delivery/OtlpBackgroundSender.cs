@@ -26,6 +26,12 @@ internal sealed class OtlpBackgroundSender : IDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly Thread thread;
     private readonly Lock resultGate = new();
+
+    // Hands requests over between the thread and a Shutdown that stopped waiting for it, so each request is
+    // delivered, refused or counted as dropped exactly once, however late a cancelled send unwinds.
+    private readonly Lock handOffGate = new();
+    private EncodedRequest? inFlight;
+    private bool abandoned;
     private OtlpExportResult? lastResult;
     private volatile bool drainRequested;
 
@@ -66,7 +72,8 @@ internal sealed class OtlpBackgroundSender : IDisposable
 
     /// <summary>
     /// Sends what is queued until the queue is empty or <paramref name="timeout"/> has passed, then abandons the
-    /// send in flight and drops what is left. Returns true when everything queued was delivered or refused.
+    /// send in flight and drops what is left, the abandoned request included, even when its thread has not yet
+    /// unwound. Returns true when everything queued was delivered or refused.
     /// </summary>
     public bool Shutdown(TimeSpan timeout)
     {
@@ -84,9 +91,22 @@ internal sealed class OtlpBackgroundSender : IDisposable
 
         bool exited = this.thread.Join(timeout + CancelGrace);
 
-        int left = this.queue.Clear();
-        this.metrics.RecordDropped(left, OtlpProfileExporterMetrics.ReasonShutdown);
-        OtlpProfileExporterEventSource.Log.Dropped(this.endpoint, left, OtlpProfileExporterMetrics.ReasonShutdown);
+        // A timer may fire late on a loaded machine; from here on the thread must see the cancellation.
+        this.stop.Cancel();
+        int left;
+        lock (this.handOffGate)
+        {
+            this.abandoned = true;
+            left = this.queue.Clear();
+            if (this.inFlight is not null)
+            {
+                // Its send has not unwound yet; whatever it ends in, the request is counted here.
+                this.inFlight = null;
+                left++;
+            }
+        }
+
+        this.RecordDropped(left, OtlpProfileExporterMetrics.ReasonShutdown);
         return exited && left == 0;
     }
 
@@ -123,7 +143,10 @@ internal sealed class OtlpBackgroundSender : IDisposable
                     continue;
                 }
 
-                this.Send(request!, token);
+                if (this.TakeInFlight(request!))
+                {
+                    this.Send(request!, token);
+                }
             }
             catch (Exception ex)
             {
@@ -152,6 +175,13 @@ internal sealed class OtlpBackgroundSender : IDisposable
             this.lastResult = outcome.Result;
         }
 
+        if (!this.SettleInFlight())
+        {
+            // Shutdown gave up on this request while it was being sent and has counted it as dropped; a
+            // collector that answers after that may still have it, but the count is not revised.
+            return;
+        }
+
         var result = outcome.Result;
         if (result.IsSuccess)
         {
@@ -168,7 +198,7 @@ internal sealed class OtlpBackgroundSender : IDisposable
         if (token.IsCancellationRequested)
         {
             // Shutting down: put it back so Shutdown counts it among the requests left behind.
-            this.queue.ReturnToFront(request);
+            this.Requeue(request);
             return;
         }
 
@@ -179,9 +209,7 @@ internal sealed class OtlpBackgroundSender : IDisposable
             return;
         }
 
-        int dropped = this.queue.ReturnToFront(request);
-        this.metrics.RecordDropped(dropped, OtlpProfileExporterMetrics.ReasonQueueFull);
-        OtlpProfileExporterEventSource.Log.Dropped(this.endpoint, dropped, OtlpProfileExporterMetrics.ReasonQueueFull);
+        this.Requeue(request);
         var pause = outcome.RetryAfter!.Value;
         OtlpProfileExporterEventSource.Log.KeptForRetry(this.endpoint, this.queue.Count, pause);
         try
@@ -192,6 +220,58 @@ internal sealed class OtlpBackgroundSender : IDisposable
         {
             // Shutdown ran out of time.
         }
+    }
+
+    /// <summary>Marks <paramref name="request"/> as in flight; false (and counted as dropped) after Shutdown gave up.</summary>
+    private bool TakeInFlight(EncodedRequest request)
+    {
+        lock (this.handOffGate)
+        {
+            if (!this.abandoned)
+            {
+                this.inFlight = request;
+                return true;
+            }
+        }
+
+        this.RecordDropped(1, OtlpProfileExporterMetrics.ReasonShutdown);
+        return false;
+    }
+
+    /// <summary>Ends the in-flight request's send; false when Shutdown has already counted it as dropped.</summary>
+    private bool SettleInFlight()
+    {
+        lock (this.handOffGate)
+        {
+            if (this.inFlight is null)
+            {
+                return false;
+            }
+
+            this.inFlight = null;
+            return true;
+        }
+    }
+
+    /// <summary>Puts a request back first in line, or counts it as dropped once Shutdown has given up.</summary>
+    private void Requeue(EncodedRequest request)
+    {
+        int dropped;
+        string reason;
+        lock (this.handOffGate)
+        {
+            (dropped, reason) = this.abandoned
+                ? (1, OtlpProfileExporterMetrics.ReasonShutdown)
+                : (this.queue.ReturnToFront(request), OtlpProfileExporterMetrics.ReasonQueueFull);
+        }
+
+        this.RecordDropped(dropped, reason);
+    }
+
+    private void RecordDropped(int count, string reason)
+    {
+        this.metrics.RecordDropped(count, reason);
+        OtlpProfileExporterEventSource.Log.Dropped(this.endpoint, count, reason);
     }
 
     private void OnRetry(OtlpExportResult result, int attempt, TimeSpan delay)
