@@ -107,13 +107,15 @@ public sealed class ProfilingOptions
     }
 
     /// <summary>
-    /// Gets or sets how many CPU samples per CPU-second of the process the default duty cycle aims for. After
-    /// each window the profiler measures how many CPU samples a CPU-second gave and sizes the next window to
-    /// reach this rate over the whole cycle, within 0.01 and <see cref="SamplingDutyCycle"/> (then raised when
-    /// there is CPU headroom). Every sampling round walks every managed thread, so a process with many threads
-    /// reaches the target with shorter windows, at a cost that stays about the same. 0 turns this off (windows
-    /// take the full duty cycle). Ignored when <see cref="SamplingDutyCycle"/> is set. Default: 60; allowed: 0
-    /// to 10,000. Environment: <c>OTEL_DOTNET_PROFILING_TARGET_SAMPLES_PER_CPU_SECOND</c>.
+    /// Gets or sets how many CPU samples per user-mode CPU-second of the process the default duty cycle aims
+    /// for. After each window the profiler measures how many CPU samples a user-mode CPU-second gave and sizes
+    /// the next window to reach this rate over the whole cycle, within 0.01 and <see cref="SamplingDutyCycle"/>
+    /// (then raised when there is CPU headroom). Every sampling round walks every managed thread, so a process
+    /// with many threads reaches the target with shorter windows, at a cost that stays about the same. Kernel
+    /// time is left out of the rate: the runtime's sampler reports a thread in a system call as not running
+    /// managed code, so sampling it buys no resolution. 0 turns this off (windows take the full duty cycle).
+    /// Ignored when <see cref="SamplingDutyCycle"/> is set. Default: 60; allowed: 0 to 10,000. Environment:
+    /// <c>OTEL_DOTNET_PROFILING_TARGET_SAMPLES_PER_CPU_SECOND</c>.
     /// </summary>
     public int TargetSamplesPerCpuSecond
     {

@@ -11,8 +11,11 @@ namespace OpenTelemetry.Profiling.Sampling;
 /// and correlated.
 /// <para>
 /// The window's length is decided afresh each cycle. With a target rate of CPU samples per CPU-second, the
-/// scheduler measures what the last window gave per CPU-second of the process and takes just the share of the
-/// cycle that reaches the target, never more than the configured duty cycle: each round walks every managed
+/// scheduler measures what the last window gave per user-mode CPU-second of the process and takes just the share
+/// of the cycle that reaches the target, never more than the configured duty cycle. User mode, because kernel
+/// time (system calls, socket I/O) never yields a CPU sample: the runtime reports a thread in a system call as
+/// not running managed code; counting it would make a kernel-heavy process pay for rounds that cannot resolve
+/// anything more of its managed code. Each round walks every managed
 /// thread, so a process with many threads gets its samples with shorter windows instead of paying more. When
 /// the process leaves CPU headroom the window grows (up to four times), since sampling then costs about four
 /// times less.
@@ -23,7 +26,7 @@ internal sealed class SamplingScheduler : IDisposable
     /// <summary>The shortest share of a cycle a window takes when the target is reached with less.</summary>
     public const double MinDutyCycle = 0.01;
 
-    /// <summary>Below this many CPU samples or this much process CPU in a window, its rate is not trusted.</summary>
+    /// <summary>Below this many CPU samples or this much user-mode CPU in a window, its rate is not trusted.</summary>
     private const long MinSamplesForRate = 20;
     private static readonly TimeSpan MinCpuForRate = TimeSpan.FromMilliseconds(50);
 
@@ -46,7 +49,7 @@ internal sealed class SamplingScheduler : IDisposable
     /// <param name="startSampler">Starts a sampler session (one per window).</param>
     /// <param name="window">The window's length at the full duty cycle.</param>
     /// <param name="dutyCycle">The share of each cycle sampled at saturation (the ceiling when a target is set).</param>
-    /// <param name="targetSamplesPerCpuSecond">CPU samples per CPU-second of the process to aim for; 0 for a fixed duty cycle.</param>
+    /// <param name="targetSamplesPerCpuSecond">CPU samples per user-mode CPU-second of the process to aim for; 0 for a fixed duty cycle.</param>
     /// <param name="cpuSamples">The number of CPU samples taken so far (read after each window).</param>
     /// <param name="excludeThread">Registers the scheduler's own thread as the profiler's.</param>
     /// <param name="samplingChanged">Told when a window opens (true) and when its samples have all been consumed (false).</param>
@@ -65,7 +68,7 @@ internal sealed class SamplingScheduler : IDisposable
     /// <summary>Gets the duty cycle in force for the current cycle (steered by the target and by CPU headroom).</summary>
     public double CurrentDutyCycle { get; private set; }
 
-    /// <summary>Gets the CPU samples per CPU-second of the process measured in the last window (NaN until known).</summary>
+    /// <summary>Gets the CPU samples per user-mode CPU-second of the process measured in the last window (NaN until known).</summary>
     public double LastWindowSamplesPerCpuSecond { get; private set; } = double.NaN;
 
     public bool IsContinuous => this.dutyCycle >= 1;
@@ -139,8 +142,9 @@ internal sealed class SamplingScheduler : IDisposable
     {
         try
         {
-            // CPU time and wall clock when the current cycle (and its window) began.
-            var cycleCpuStart = Environment.CpuUsage.TotalTime;
+            // CPU time (all, and user mode) and wall clock when the current cycle (and its window) began.
+            var cpuStart = Environment.CpuUsage;
+            var (cycleCpuStart, windowUserCpuStart) = (cpuStart.TotalTime, cpuStart.UserTime);
             long cycleStart = System.Diagnostics.Stopwatch.GetTimestamp();
             long windowSamplesStart = this.cpuSamples();
             var windowLength = this.cycle * this.CurrentDutyCycle;
@@ -157,9 +161,9 @@ internal sealed class SamplingScheduler : IDisposable
                     this.CloseWindow();
                 }
 
-                // What the window gave per CPU-second: all of it once its session has stopped (a window kept
-                // open for the next cycle leaves out the last ~200 ms still on their way, a small bias).
-                var cpuUsed = Environment.CpuUsage.TotalTime - cycleCpuStart;
+                // What the window gave per user-mode CPU-second: all of it once its session has stopped (a window
+                // kept open for the next cycle leaves out the last ~200 ms still on their way, a small bias).
+                var cpuUsed = Environment.CpuUsage.UserTime - windowUserCpuStart;
                 long samplesTaken = this.cpuSamples() - windowSamplesStart;
                 if (cpuUsed >= MinCpuForRate && samplesTaken >= MinSamplesForRate)
                 {
@@ -173,14 +177,14 @@ internal sealed class SamplingScheduler : IDisposable
                     return;
                 }
 
-                var cpuNow = Environment.CpuUsage.TotalTime;
+                var cpuNow = Environment.CpuUsage;
                 long now = System.Diagnostics.Stopwatch.GetTimestamp();
                 double wall = System.Diagnostics.Stopwatch.GetElapsedTime(cycleStart, now).TotalSeconds;
-                double share = wall <= 0 ? 1 : (cpuNow - cycleCpuStart).TotalSeconds / (wall * Environment.ProcessorCount);
+                double share = wall <= 0 ? 1 : (cpuNow.TotalTime - cycleCpuStart).TotalSeconds / (wall * Environment.ProcessorCount);
                 bool wasOpen = this.CurrentDutyCycle >= 1;
                 this.CurrentDutyCycle = NextDutyCycle(this.dutyCycle, this.targetSamplesPerCpuSecond, this.LastWindowSamplesPerCpuSecond, share);
                 windowLength = this.cycle * this.CurrentDutyCycle;
-                (cycleCpuStart, cycleStart, windowSamplesStart) = (cpuNow, now, this.cpuSamples());
+                (cycleCpuStart, windowUserCpuStart, cycleStart, windowSamplesStart) = (cpuNow.TotalTime, cpuNow.UserTime, now, this.cpuSamples());
 
                 lock (this.gate)
                 {
