@@ -125,6 +125,8 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode)
     }
 
     latencies.Reset();
+    var threads = new ThreadCpuMeter();
+    threads.Poll();
     long requestsBefore = load.Completed;
     var cpuBefore = Environment.CpuUsage;
     long start = Stopwatch.GetTimestamp();
@@ -133,7 +135,9 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode)
     var end = start + (long)(options.Block.TotalSeconds * Stopwatch.Frequency);
     while (Stopwatch.GetTimestamp() < end)
     {
-        await Task.Delay(TimeSpan.FromSeconds(Math.Min(1, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), end).TotalSeconds)));
+        // Polled often: a sampling window's threads live a few seconds and take their CPU figures with them.
+        await Task.Delay(TimeSpan.FromSeconds(Math.Min(0.25, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), end).TotalSeconds)));
+        threads.Poll();
         rssSum += Environment.WorkingSet / 1048576.0;
         rssCount++;
     }
@@ -154,7 +158,7 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode)
     }
 
     profiling?.Dispose();
-    return new BlockResult(mode, requests, seconds, percentiles[0], percentiles[1], cpu, userCpu, rssSum / Math.Max(1, rssCount), profiling?.Export, peerBytes, peerSeconds);
+    return new BlockResult(mode, requests, seconds, percentiles[0], percentiles[1], cpu, userCpu, rssSum / Math.Max(1, rssCount), threads.CpuSeconds("OpenTelemetry.P"), threads.CpuSeconds(".NET EventPipe"), profiling?.Export, peerBytes, peerSeconds);
 }
 
 // A loopback port nothing listens on: connections are refused, as when the collector is down.
