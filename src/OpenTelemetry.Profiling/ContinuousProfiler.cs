@@ -261,6 +261,9 @@ internal sealed class ContinuousProfiler : IDisposable
                 this.samples.ExcludeThread);
             runner.Stop(TimeSpan.FromSeconds(30));
             runner.Dispose();
+
+            // The rundown is written all at once, faster than it is read: its buffers were the largest.
+            NativeHeap.Trim();
         }
         catch (Exception ex)
         {

@@ -248,6 +248,9 @@ internal sealed class SamplingScheduler : IDisposable
         closing?.Stop(TimeSpan.FromSeconds(3));
         closing?.Dispose();
 
+        // The session's event buffers are freed now; without this the C heap would keep their peak.
+        NativeHeap.Trim();
+
         // The window's samples have all been consumed once its session has stopped.
         this.samplingChanged?.Invoke(false);
     }
