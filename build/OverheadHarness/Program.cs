@@ -158,7 +158,7 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode)
     }
 
     profiling?.Dispose();
-    return new BlockResult(mode, requests, seconds, percentiles[0], percentiles[1], cpu, userCpu, rssSum / Math.Max(1, rssCount), threads.CpuSeconds("OpenTelemetry.P"), threads.CpuSeconds(".NET EventPipe"), profiling?.Export, peerBytes, peerSeconds);
+    return new BlockResult(mode, requests, seconds, percentiles[0], percentiles[1], cpu, userCpu, rssSum / Math.Max(1, rssCount), threads.CpuSeconds(ThreadCpuMeter.ProfilerThreads), threads.CpuSeconds(ThreadCpuMeter.EventPipeThreads), profiling?.Export, peerBytes, peerSeconds);
 }
 
 // A loopback port nothing listens on: connections are refused, as when the collector is down.

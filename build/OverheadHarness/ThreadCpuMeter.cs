@@ -11,6 +11,12 @@ namespace OverheadHarness;
 /// </summary>
 internal sealed class ThreadCpuMeter
 {
+    /// <summary>The profiler's threads, <c>OpenTelemetry.Profiling.*</c>, as the kernel shows them (15 characters).</summary>
+    public const string ProfilerThreads = "OpenTelemetry.P";
+
+    /// <summary>The runtime's EventPipe threads: the sampler that walks the stacks and the session streams.</summary>
+    public const string EventPipeThreads = ".NET EventPipe";
+
     // /proc reports thread CPU in clock ticks; USER_HZ is 100 on the Linux builds .NET supports.
     private const double TicksPerSecond = 100;
 

@@ -14,9 +14,9 @@ namespace OpenTelemetry.Profiling.Sampling;
 /// scheduler measures what the last window gave per user-mode CPU-second of the process and takes just the share
 /// of the cycle that reaches the target, never more than the configured duty cycle. User mode, because kernel
 /// time (system calls, socket I/O) never yields a CPU sample: the runtime reports a thread in a system call as
-/// not running managed code; counting it would make a kernel-heavy process pay for rounds that cannot resolve
-/// anything more of its managed code. Each round walks every managed
-/// thread, so a process with many threads gets its samples with shorter windows instead of paying more. When
+/// not running managed code, so counting it would make a kernel-heavy process pay for rounds that resolve
+/// nothing more of its managed code. Each round walks every managed thread, so a process with many threads
+/// gets its samples with shorter windows instead of paying more. When
 /// the process leaves CPU headroom the window grows (up to four times), since sampling then costs about four
 /// times less.
 /// </para>
@@ -189,6 +189,7 @@ internal sealed class SamplingScheduler : IDisposable
                 {
                     this.LastWindowSamplesPerCpuSecond = windowSamples / windowUserCpu.TotalSeconds;
                 }
+
                 bool wasOpen = this.CurrentDutyCycle >= 1;
                 this.CurrentDutyCycle = NextDutyCycle(this.dutyCycle, this.targetSamplesPerCpuSecond, this.LastWindowSamplesPerCpuSecond, share);
                 windowLength = this.cycle * this.CurrentDutyCycle;
