@@ -53,15 +53,6 @@ internal sealed class GrpcTransport : OtlpProfileTransport
         return frame;
     }
 
-    /// <summary>Puts an already serialized (and possibly compressed) message behind its frame header.</summary>
-    public static byte[] CreateFrame(ReadOnlySpan<byte> payload, bool compressed)
-    {
-        byte[] frame = new byte[GrpcFrame.HeaderLength + payload.Length];
-        GrpcFrame.WriteHeader(frame, payload.Length, compressed);
-        payload.CopyTo(frame.AsSpan(GrpcFrame.HeaderLength));
-        return frame;
-    }
-
     /// <summary>
     /// Reads the server's retry advice from <c>grpc-status-details-bin</c>: a base64 <c>google.rpc.Status</c>
     /// whose details hold a <c>google.rpc.RetryInfo</c>. Null when absent or unreadable.
@@ -102,7 +93,7 @@ internal sealed class GrpcTransport : OtlpProfileTransport
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = CreateContent(CreateFrame(payload, compressed), GrpcContentType),
+            Content = new GrpcFrameContent(payload, compressed) { Headers = { ContentType = GrpcContentType } },
         };
         message.Headers.TryAddWithoutValidation("te", "trailers");
         if (compressed)
