@@ -23,19 +23,15 @@ internal readonly record struct SpanKey(ulong TraceIdHigh, ulong TraceIdLow, ulo
     public static ulong Id(ActivitySpanId spanId)
     {
         Span<byte> bytes = stackalloc byte[8];
-        return Convert.FromHexString(spanId.ToHexString(), bytes, out _, out int written) == OperationStatus.Done && written == 8
-            ? BinaryPrimitives.ReadUInt64BigEndian(bytes)
-            : 0;
+        DecodeHex(spanId.ToHexString(), bytes);
+        return BinaryPrimitives.ReadUInt64BigEndian(bytes);
     }
 
     /// <summary>Reads an activity's ids once (parsing its hex ids costs tens of nanoseconds).</summary>
     public static SpanKey From(Activity activity)
     {
         Span<byte> trace = stackalloc byte[16];
-        if (Convert.FromHexString(activity.TraceId.ToHexString(), trace, out _, out int written) != OperationStatus.Done || written != 16)
-        {
-            trace.Clear();
-        }
+        DecodeHex(activity.TraceId.ToHexString(), trace);
 
         var root = LocalRoot(activity);
         ulong spanId = Id(activity.SpanId);
@@ -56,6 +52,15 @@ internal readonly record struct SpanKey(ulong TraceIdHigh, ulong TraceIdLow, ulo
 
     /// <summary>The interned name the local root of <paramref name="activity"/> has now.</summary>
     public static int CurrentRootNameId(Activity activity) => SpanNames.Intern(LocalRoot(activity).DisplayName);
+
+    /// <summary>Decodes an id's hex text into <paramref name="destination"/>; all zeros unless it fills it exactly.</summary>
+    private static void DecodeHex(string hex, Span<byte> destination)
+    {
+        if (Convert.FromHexString(hex, destination, out _, out int written) != OperationStatus.Done || written != destination.Length)
+        {
+            destination.Clear();
+        }
+    }
 
     private static Activity LocalRoot(Activity activity)
     {

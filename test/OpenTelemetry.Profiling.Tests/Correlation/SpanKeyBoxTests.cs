@@ -9,9 +9,9 @@ public sealed class SpanKeyBoxTests
     [TestMethod]
     public void For_AChildStartedUnderTheCurrentSpan_HasTheKeyReadFromTheChild()
     {
-        using var root = new Activity("GET /orders").SetIdFormat(ActivityIdFormat.W3C).Start();
+        using var root = StartW3C("GET /orders");
         var rootBox = SpanKeyBox.For(root, null)!;
-        using var child = new Activity("load order").SetIdFormat(ActivityIdFormat.W3C).Start();
+        using var child = StartW3C("load order");
 
         var childBox = SpanKeyBox.For(child, rootBox)!;
 
@@ -23,9 +23,9 @@ public sealed class SpanKeyBoxTests
     [TestMethod]
     public void For_TheParentOfAChildThatEnded_IsTheParentsOwnBox()
     {
-        using var root = new Activity("GET /orders").SetIdFormat(ActivityIdFormat.W3C).Start();
+        using var root = StartW3C("GET /orders");
         var rootBox = SpanKeyBox.For(root, null)!;
-        var child = new Activity("load order").SetIdFormat(ActivityIdFormat.W3C).Start();
+        var child = StartW3C("load order");
         var childBox = SpanKeyBox.For(child, rootBox);
         child.Stop();
 
@@ -37,10 +37,10 @@ public sealed class SpanKeyBoxTests
     [TestMethod]
     public void For_AnUnrelatedSpan_ReadsItsOwnKeyAndLinksNoParent()
     {
-        using var first = new Activity("first").SetIdFormat(ActivityIdFormat.W3C).Start();
+        using var first = StartW3C("first");
         var firstBox = SpanKeyBox.For(first, null)!;
         Activity.Current = null;
-        using var other = new Activity("other").SetIdFormat(ActivityIdFormat.W3C).Start();
+        using var other = StartW3C("other");
 
         var otherBox = SpanKeyBox.For(other, firstBox)!;
 
@@ -52,7 +52,7 @@ public sealed class SpanKeyBoxTests
     [TestMethod]
     public void From_DecodesTheIdsTheActivityExports()
     {
-        using var span = new Activity("decode").SetIdFormat(ActivityIdFormat.W3C).Start();
+        using var span = StartW3C("decode");
         Span<byte> trace = stackalloc byte[16];
         Span<byte> id = stackalloc byte[8];
         span.TraceId.CopyTo(trace);
@@ -69,10 +69,10 @@ public sealed class SpanKeyBoxTests
     [TestMethod]
     public void ChildOf_TakesTheRootsCurrentName()
     {
-        using var root = new Activity("GET").SetIdFormat(ActivityIdFormat.W3C).Start();
+        using var root = StartW3C("GET");
         var rootKey = SpanKey.From(root);
         root.DisplayName = "GET /orders/{id}"; // routing names the endpoint after the span started
-        using var child = new Activity("load order").SetIdFormat(ActivityIdFormat.W3C).Start();
+        using var child = StartW3C("load order");
 
         var key = SpanKey.ChildOf(rootKey, child);
 
@@ -83,9 +83,9 @@ public sealed class SpanKeyBoxTests
     [TestMethod]
     public void For_TheParentOfAChildThatEnded_CarriesTheRootsNewNameWhenItWasRenamed()
     {
-        using var root = new Activity("GET").SetIdFormat(ActivityIdFormat.W3C).Start();
+        using var root = StartW3C("GET");
         var rootBox = SpanKeyBox.For(root, null)!;
-        var child = new Activity("authorize").SetIdFormat(ActivityIdFormat.W3C).Start();
+        var child = StartW3C("authorize");
         var childBox = SpanKeyBox.For(child, rootBox);
         root.DisplayName = "GET /orders/{id}";
         child.Stop();
@@ -101,11 +101,13 @@ public sealed class SpanKeyBoxTests
     {
         using var parent = new Activity("legacy").SetIdFormat(ActivityIdFormat.Hierarchical).Start();
         var parentBox = SpanKeyBox.For(parent, null)!;
-        using var child = new Activity("modern").SetIdFormat(ActivityIdFormat.W3C).Start();
+        using var child = StartW3C("modern");
 
         var childBox = SpanKeyBox.For(child, parentBox)!;
 
         Assert.AreEqual(SpanKey.From(child), childBox.Key);
         Assert.AreNotEqual(0UL, childBox.Key.TraceIdHigh | childBox.Key.TraceIdLow, "the child's own W3C trace id");
     }
+
+    private static Activity StartW3C(string name) => new Activity(name).SetIdFormat(ActivityIdFormat.W3C).Start();
 }
