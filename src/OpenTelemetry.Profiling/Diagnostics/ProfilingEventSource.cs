@@ -64,4 +64,10 @@ internal sealed class ProfilingEventSource : EventSource
 
     [Event(9, Message = "Span correlation lost for {0} samples (thread switch history overwritten before the sample was processed); they were left unlinked.", Level = EventLevel.Warning)]
     public void CorrelationLost(long samples) => this.WriteEvent(9, samples);
+
+    [Event(10, Message = "Sampling window opened for about {0} ms.", Level = EventLevel.Verbose)]
+    public void SamplingWindowOpened(int plannedMs) => this.WriteEvent(10, plannedMs);
+
+    [Event(11, Message = "Sampling window closed after {0} ms.", Level = EventLevel.Verbose)]
+    public void SamplingWindowClosed(int durationMs) => this.WriteEvent(11, durationMs);
 }

@@ -79,9 +79,7 @@ internal sealed class SamplingScheduler : IDisposable
     /// <summary>Opens the first window now (so that an unavailable EventPipe surfaces to the caller), then cycles in the background.</summary>
     public void Start()
     {
-        this.samplingChanged?.Invoke(true);
-        this.current = this.startSampler();
-        this.currentWindowStart = DateTime.UtcNow;
+        this.OpenWindow(this.cycle * this.CurrentDutyCycle);
         if (this.IsContinuous)
         {
             return;
@@ -208,9 +206,7 @@ internal sealed class SamplingScheduler : IDisposable
                         continue;
                     }
 
-                    this.samplingChanged?.Invoke(true);
-                    this.current = this.startSampler();
-                    this.currentWindowStart = DateTime.UtcNow;
+                    this.OpenWindow(windowLength);
                 }
             }
         }
@@ -244,15 +240,28 @@ internal sealed class SamplingScheduler : IDisposable
         }
     }
 
+    /// <summary>Starts a window's sampler session: from <see cref="Start"/> before the cycle thread exists, then on that thread under <see cref="gate"/>.</summary>
+    private void OpenWindow(TimeSpan planned)
+    {
+        this.samplingChanged?.Invoke(true);
+        this.current = this.startSampler();
+        this.currentWindowStart = DateTime.UtcNow;
+        ProfilingEventSource.Log.SamplingWindowOpened((int)planned.TotalMilliseconds);
+    }
+
     private void CloseWindow()
     {
         EventPipeSessionRunner? closing;
+        DateTime opened;
         lock (this.gate)
         {
             closing = this.current;
             this.current = null;
-            this.recentWindows[this.recentWindowCount++ % this.recentWindows.Length] = (this.currentWindowStart, DateTime.UtcNow);
+            opened = this.currentWindowStart;
+            this.recentWindows[this.recentWindowCount++ % this.recentWindows.Length] = (opened, DateTime.UtcNow);
         }
+
+        ProfilingEventSource.Log.SamplingWindowClosed((int)(DateTime.UtcNow - opened).TotalMilliseconds);
 
         closing?.Stop(TimeSpan.FromSeconds(3));
         closing?.Dispose();

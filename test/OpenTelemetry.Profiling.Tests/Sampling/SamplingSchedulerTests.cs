@@ -1,4 +1,5 @@
 using OpenTelemetry.Profiling.Sampling;
+using OpenTelemetry.Resources;
 
 namespace OpenTelemetry.Profiling.Tests.Sampling;
 
@@ -35,4 +36,26 @@ public sealed class SamplingSchedulerTests
         // An idle half of the machine: the targeted 6 % is raised 2.5 times.
         Assert.AreEqual(0.15, SamplingScheduler.NextDutyCycle(0.1, 60, 1000, processCpuShare: 0.5), 1e-9);
     }
+
+    [TestMethod]
+    public void Windows_AreAnnouncedInSelfDiagnostics_WhenTheyOpenAndClose()
+    {
+        using var listener = new ProfilingEventListener();
+        var options = new ProfilingOptions { ExportInterval = TimeSpan.FromMinutes(10), SamplingWindow = TimeSpan.FromMilliseconds(200), SamplingDutyCycle = 0.2 };
+        using (var profiler = new ContinuousProfiler(options, [], () => ResourceBuilder.CreateEmpty().Build()))
+        {
+            Assert.IsTrue(profiler.Start());
+
+            // Cycles of 1 s; a loaded machine may take longer to start and stop sessions.
+            SpinWait.SpinUntil(() => Opened(listener).Count >= 3, TimeSpan.FromSeconds(20));
+        }
+
+        var opened = Opened(listener);
+        var closed = listener.Messages.Where(m => m.StartsWith("Sampling window closed after ", StringComparison.Ordinal)).ToList();
+        Assert.IsTrue(opened.Count >= 2, "opened: " + string.Join(" | ", opened));
+        Assert.IsTrue(closed.Count >= opened.Count - 1, "every window but the last closes in a cycle: " + string.Join(" | ", closed));
+    }
+
+    private static List<string> Opened(ProfilingEventListener listener) =>
+        [.. listener.Messages.Where(m => m.StartsWith("Sampling window opened for about ", StringComparison.Ordinal))];
 }
