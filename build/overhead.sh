@@ -7,8 +7,9 @@
 # off, profiling on with the default set-up (WithProfiling + AddOtlpExporter to an in-process receiver, no
 # environment variables), and dotnet-trace attached from outside (the peer). One warm-up round is discarded,
 # then 6 rounds x 3 blocks of 20 s (+2 s settling, 15 s after the profiler starts): about 9 minutes.
-# Prints per-block figures, the on/off and peer/off ratios (mean +- standard error over rounds) and, last,
-# exactly "overhead_ratio=<on/off throughput>".
+# Prints per-block figures, the on/off and peer/off ratios (mean +- standard error over rounds), the sampling
+# windows' cost measured inside the cycle (100 ms throughput readings around each window) and, last, exactly
+# "overhead_ratio=<on/off throughput>".
 # Options: --rounds N, --block SECONDS, --settle SECONDS, --profiler-settle SECONDS, --workload server|cpu,
 # --idle-threads N, --clients N, --no-peer, --collector-down, --peer-args "...", --help.
 set -euo pipefail

@@ -73,6 +73,18 @@ internal static class OverheadReport
         Console.WriteLine(string.Create(Invariant, $"{name,-32}{Format(on)}        {peerText}"));
     }
 
+    /// <summary>The in-cycle estimate of the sampling windows' cost (see <see cref="WindowCostMeter"/>).</summary>
+    public static void PrintWindowCost(IReadOnlyList<double> losses)
+    {
+        if (losses.Count < 2)
+        {
+            Console.WriteLine("sampling windows' cost, in-cycle: too few windows judged (run more rounds)");
+            return;
+        }
+
+        Console.WriteLine(string.Create(Invariant, $"{"sampling windows' cost, in-cycle",-32}{Format([.. losses])}        (throughput lost per sampling cycle, 100 ms readings around {losses.Count} windows of the measured 'on' blocks against the seconds before and after each; leaves out the costs that never pause)"));
+    }
+
     /// <summary>With the collector down, the app's throughput against profiling with the collector up (same rounds).</summary>
     public static void PrintCollectorDown(IReadOnlyList<IReadOnlyDictionary<BlockMode, BlockResult>> rounds)
     {

@@ -53,6 +53,8 @@ else
 
 using var stopLoad = new CancellationTokenSource();
 var loadTask = load.RunAsync(stopLoad.Token);
+using var windowCost = new WindowCostMeter();
+windowCost.Start(() => load.Completed);
 
 BlockMode[] forward = [BlockMode.Off, BlockMode.On, .. options.Peer ? [BlockMode.Peer] : Array.Empty<BlockMode>(), .. options.CollectorDown ? [BlockMode.Down] : Array.Empty<BlockMode>()];
 double cycleSeconds = forward.Sum(mode => (options.SettleBefore(mode) + options.Block).TotalSeconds);
@@ -71,7 +73,7 @@ for (int round = 0; round <= options.Rounds; round++)
     var results = new Dictionary<BlockMode, BlockResult>();
     foreach (var mode in order)
     {
-        var block = await RunBlockAsync(mode);
+        var block = await RunBlockAsync(mode, measured: round > 0);
         OverheadReport.PrintBlock(round, block);
         results[mode] = block;
     }
@@ -82,6 +84,7 @@ for (int round = 0; round <= options.Rounds; round++)
     }
 }
 
+var windowLosses = await windowCost.StopAsync();
 await stopLoad.CancelAsync();
 await loadTask;
 if (app is not null)
@@ -101,6 +104,7 @@ if (violations.Count > 0)
 }
 
 double ratio = OverheadReport.PrintSummary(rounds, options.Peer);
+OverheadReport.PrintWindowCost(windowLosses);
 if (options.CollectorDown)
 {
     OverheadReport.PrintCollectorDown(rounds);
@@ -109,8 +113,14 @@ if (options.CollectorDown)
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overhead_ratio={ratio:F4}"));
 return 0;
 
-async Task<BlockResult> RunBlockAsync(BlockMode mode)
+async Task<BlockResult> RunBlockAsync(BlockMode mode, bool measured)
 {
+    if (mode == BlockMode.On && measured)
+    {
+        // Before the profiler starts: it opens its first window at once.
+        windowCost.ProfilerStarted();
+    }
+
     ProfilingSetup? profiling = mode switch
     {
         BlockMode.On => new ProfilingSetup(receiver),
@@ -155,6 +165,11 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode)
     {
         (peerBytes, peerSeconds) = await peer.WaitForExitAsync(TimeSpan.FromSeconds(60));
         peer.Dispose();
+    }
+
+    if (mode == BlockMode.On && measured)
+    {
+        windowCost.ProfilerStopped();
     }
 
     profiling?.Dispose();
