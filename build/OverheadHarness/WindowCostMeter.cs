@@ -71,6 +71,9 @@ internal sealed class WindowCostMeter : EventListener
 
     public override void Dispose()
     {
+        // Also when StopAsync was never reached (the run failed): the poller must not outlive the token.
+        this.stop.Cancel();
+        this.poller?.Wait(TimeSpan.FromSeconds(1));
         this.stop.Dispose();
         base.Dispose();
     }
