@@ -17,7 +17,8 @@ internal sealed class ExampleOptions
           --peers <n>                Simulated peer nodes the limits are reconciled with. Default 3.
           --sync-interval <time>     How often SyncLimits runs. Default 200ms.
           --clients <n>              Concurrent load generator clients. Default 8.
-          --rps <n>                  Target requests per second of all clients together. Default 200.
+          --rps <n>                  Target requests per second of all clients together; above 1000 per
+                                     client, clients send back to back. Default 200.
           --profile-interval <time>  Profile export interval (1s to 10m). Default 5s.
           --port <n>                 Port of the service on 127.0.0.1; 0 picks a free one. Default 0.
           --help                     Show this text.

@@ -40,8 +40,9 @@ internal sealed class LoadGenerator
 
     private async Task RunClientAsync(HttpClient client, int clientId, CancellationToken cancellationToken)
     {
-        // Start the clients spread over one period rather than all in the same millisecond.
-        using var timer = new PeriodicTimer(this.period);
+        // Start the clients spread over one period rather than all in the same millisecond. A timer cannot tick
+        // more often than once a millisecond: a client asked to go faster sends back to back.
+        using var timer = this.period >= TimeSpan.FromMilliseconds(1) ? new PeriodicTimer(this.period) : null;
         try
         {
             await Task.Delay(this.period * clientId / this.clients, cancellationToken);
@@ -55,7 +56,7 @@ internal sealed class LoadGenerator
                 await this.SendAsync(client, path, key, cancellationToken);
                 request++;
             }
-            while (await timer.WaitForNextTickAsync(cancellationToken));
+            while (timer is null ? !cancellationToken.IsCancellationRequested : await timer.WaitForNextTickAsync(cancellationToken));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
