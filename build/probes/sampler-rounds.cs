@@ -1,0 +1,90 @@
+// How the runtime's sample profiler spends its rounds, read from a trace of it.
+//
+//   dotnet-trace collect -p <pid> --providers Microsoft-DotNETCore-SampleProfiler --duration 00:00:00:05 -o t.nettrace
+//   dotnet run build/probes/sampler-rounds.cs -- t.nettrace
+//
+// Each round, the runtime suspends every managed thread, walks each one's stack and writes one sample per
+// thread back to back. A round is a run of samples less than 0.2 ms apart. Prints the threads walked per round,
+// how long the walk took (first to last sample: the time the process stays suspended after the suspension
+// itself), the time between round starts (the sampler sleeps about 1 ms between rounds, so what is above that
+// is suspension, walk and restart) and, per thread, the mean time its sample took after the previous one,
+// marking the profiler's own threads (started with a method of OpenTelemetry.Profiling).
+#:package Microsoft.Diagnostics.Tracing.TraceEvent
+#:property PublishAot=false
+using System.Globalization;
+using Microsoft.Diagnostics.Tracing.Etlx;
+
+if (args.Length != 1 || !File.Exists(args[0]))
+{
+    Console.Error.WriteLine("usage: dotnet run build/probes/sampler-rounds.cs -- <trace.nettrace>");
+    return 2;
+}
+
+const double RoundGapMilliseconds = 0.2;
+using var log = TraceLog.OpenOrConvert(TraceLog.CreateFromEventPipeDataFile(args[0]));
+var rounds = new List<List<(double Time, int Thread)>>();
+var profilerThreads = new HashSet<int>();
+double last = double.NegativeInfinity;
+foreach (var sample in log.Events.Where(e => e.ProviderName == "Microsoft-DotNETCore-SampleProfiler"))
+{
+    double time = sample.TimeStampRelativeMSec;
+    if (time - last > RoundGapMilliseconds)
+    {
+        rounds.Add([]);
+    }
+
+    rounds[^1].Add((time, sample.ThreadID));
+    last = time;
+    // A thread is the profiler's when the method it was started with (its outermost frame outside
+    // System.Threading) is: app threads also run profiler code, when they start and end spans.
+    string? entry = null;
+    for (var frame = sample.CallStack(); frame is not null; frame = frame.Caller)
+    {
+        string name = frame.CodeAddress.FullMethodName ?? string.Empty;
+        if (name.Length > 0 && !name.StartsWith("System.Threading.", StringComparison.Ordinal))
+        {
+            entry = name;
+        }
+    }
+
+    if (entry?.StartsWith("OpenTelemetry.Profiling", StringComparison.Ordinal) == true)
+    {
+        profilerThreads.Add(sample.ThreadID);
+    }
+}
+
+if (rounds.Count < 10)
+{
+    Console.Error.WriteLine($"only {rounds.Count} sampling rounds in {args[0]}: was the sample profiler on?");
+    return 1;
+}
+
+var walks = rounds.Select(round => round[^1].Time - round[0].Time).ToList();
+var gaps = rounds.Zip(rounds.Skip(1), (before, after) => after[0].Time - before[0].Time).ToList();
+var perThread = rounds
+    .SelectMany(round => round.Skip(1).Select((sample, i) => (sample.Thread, Microseconds: (sample.Time - round[i].Time) * 1000)))
+    .GroupBy(sample => sample.Thread)
+    .Select(thread => (Thread: thread.Key, Count: thread.Count(), Microseconds: thread.Average(sample => sample.Microseconds)))
+    .OrderByDescending(thread => thread.Microseconds)
+    .ToList();
+
+Console.WriteLine(Invariant($"{rounds.Count} rounds over {(rounds[^1][0].Time - rounds[0][0].Time) / 1000:F1} s; threads walked per round: median {Percentile(rounds.Select(round => (double)round.Count).ToList(), 50):F0}"));
+Console.WriteLine(Invariant($"walk (first to last sample of a round), ms:  p10 {Percentile(walks, 10):F3}  p50 {Percentile(walks, 50):F3}  p90 {Percentile(walks, 90):F3}"));
+Console.WriteLine(Invariant($"between round starts, ms:                     p10 {Percentile(gaps, 10):F3}  p50 {Percentile(gaps, 50):F3}  p90 {Percentile(gaps, 90):F3}"));
+double own = perThread.Where(thread => profilerThreads.Contains(thread.Thread)).Sum(thread => thread.Microseconds * thread.Count) / rounds.Count;
+Console.WriteLine(Invariant($"the profiler's own threads: {profilerThreads.Count}, {own:F1} us of each round's walk"));
+Console.WriteLine("  thread  samples  us after the previous sample");
+foreach (var (thread, count, microseconds) in perThread)
+{
+    Console.WriteLine(Invariant($"{thread,8}  {count,7}  {microseconds,8:F1}{(profilerThreads.Contains(thread) ? "  (profiler)" : string.Empty)}"));
+}
+
+return 0;
+
+static double Percentile(List<double> values, int percentile)
+{
+    var sorted = values.Order().ToList();
+    return sorted[Math.Min(sorted.Count - 1, sorted.Count * percentile / 100)];
+}
+
+static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
