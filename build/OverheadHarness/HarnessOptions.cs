@@ -28,6 +28,13 @@ internal sealed class HarnessOptions
                               port (the collector is down: retries, queue, drops), compared with "on".
           --peer-args <text>  What dotnet-trace collects. Default "--providers Microsoft-DotNETCore-SampleProfiler".
           --tool-dir <path>   Directory of the tool manifest that has dotnet-trace. Default: the current directory.
+          --window-study <targets>
+                              Instead of on/off blocks: keep the profiler on in stretches, one per target rate
+                              (TargetSamplesPerCpuSecond, comma-separated, e.g. 60,50,30) in each round, and
+                              print the sampling windows' in-cycle cost and the samples per user-mode CPU-second
+                              of each target: the overhead/resolution curve, without the drift between blocks.
+          --study-stretch <seconds>
+                              Length of each stretch of the window study, after --profiler-settle. Default 90.
         A warm-up round (same blocks) runs first and is discarded.
         """;
 
@@ -55,6 +62,11 @@ internal sealed class HarnessOptions
     public bool CpuWorkload { get; private set; }
 
     public int IdleThreads { get; private set; } = 40;
+
+    /// <summary>Gets the target rates the window study compares; empty for the on/off comparison.</summary>
+    public IReadOnlyList<int> StudyTargets { get; private set; } = [];
+
+    public TimeSpan StudyStretch { get; private set; } = TimeSpan.FromSeconds(90);
 
     /// <summary>Gets the unmeasured time before a block: longer when a profiler has just started.</summary>
     public TimeSpan SettleBefore(BlockMode mode) => mode is BlockMode.On or BlockMode.Down ? this.ProfilerSettle : this.Settle;
@@ -107,6 +119,18 @@ internal sealed class HarnessOptions
                     break;
                 case "--tool-dir":
                     options.ToolDirectory = Value(args, ref i);
+                    break;
+                case "--window-study":
+                    string targets = Value(args, ref i);
+                    options.StudyTargets = [.. targets.Split(',').Select(target => (int)Number(name, target.Trim(), 1, 10_000))];
+                    if (options.StudyTargets.Distinct().Count() != options.StudyTargets.Count)
+                    {
+                        throw new FormatException($"--window-study lists a target twice: '{targets}'.");
+                    }
+
+                    break;
+                case "--study-stretch":
+                    options.StudyStretch = TimeSpan.FromSeconds(Number(name, Value(args, ref i), 30, 3600));
                     break;
                 default:
                     throw new FormatException($"Unknown option {name}.");

@@ -82,7 +82,44 @@ internal static class OverheadReport
             return;
         }
 
-        Console.WriteLine(string.Create(Invariant, $"{"sampling windows' cost, in-cycle",-32}{Format([.. losses])}        (throughput lost per sampling cycle, 100 ms readings around {losses.Count} windows of the measured 'on' blocks against the seconds before and after each; leaves out the costs that never pause)"));
+        Console.WriteLine(string.Create(Invariant, $"{"sampling windows' cost, in-cycle",-32}{Format([.. losses])}        (throughput lost per sampling cycle: 100 ms readings from 0.2 s before each of {losses.Count} windows of the measured 'on' blocks to 0.5 s after it closed, against the 2 s before and 4 s after; leaves out the costs that never pause)"));
+    }
+
+    /// <summary>
+    /// The window study's curve: per target rate, the windows' in-cycle cost and the samples it bought; then
+    /// where in the cycle the throughput went (share missing per 100 ms reading, by offset from each window's
+    /// opening, mean over that target's windows).
+    /// </summary>
+    public static void PrintWindowStudy(IReadOnlyList<int> targets, IReadOnlyList<StudyStretch> stretches, IReadOnlyList<JudgedWindow> windows)
+    {
+        Console.WriteLine();
+        Console.WriteLine("target  windows  planned s  window s  in-cycle cost (mean +- SE)   samples per user-mode cpu-s   req/s (mean)");
+        var labels = targets.Select(target => target.ToString(Invariant)).ToList();
+        foreach (string label in labels)
+        {
+            var judged = windows.Where(window => window.Label == label).ToList();
+            var losses = judged.Select(window => window.Loss).ToList();
+            string planned = judged.Count == 0 ? "-" : string.Create(Invariant, $"{judged.Average(window => window.Planned.TotalSeconds):F2}");
+            string length = judged.Count == 0 ? "-" : string.Create(Invariant, $"{judged.Average(window => window.Length.TotalSeconds):F2}");
+            var mine = stretches.Where(stretch => stretch.Label == label).ToList();
+            string cost = losses.Count < 2 ? "      too few windows judged" : Format(losses);
+            Console.WriteLine(string.Create(Invariant, $"{label,6}  {losses.Count,7}  {planned,9}  {length,8}  {cost,-27}  {mine.Sum(stretch => stretch.Samples) / mine.Sum(stretch => stretch.UserCpuSeconds),27:F1}   {mine.Average(stretch => stretch.Throughput),12:F0}"));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("share of throughput missing in the 100 ms reading ending at each offset from the window's opening (mean over windows; a window lasts under a second):");
+        Console.WriteLine("offset s" + string.Concat(labels.Select(label => string.Create(Invariant, $"  {"target " + label,12}"))));
+        for (int bin = 0; bin < JudgedWindow.ProfileBins; bin++)
+        {
+            var row = new System.Text.StringBuilder(string.Create(Invariant, $"{(bin * 0.1) - 0.2 + 0.1,8:F1}"));
+            foreach (string label in labels)
+            {
+                var values = windows.Where(window => window.Label == label).Select(window => window.Profile[bin]).Where(value => !double.IsNaN(value)).ToList();
+                row.Append(values.Count == 0 ? $"  {"-",12}" : string.Create(Invariant, $"  {values.Average(),12:P1}"));
+            }
+
+            Console.WriteLine(row);
+        }
     }
 
     /// <summary>With the collector down, the app's throughput against profiling with the collector up (same rounds).</summary>

@@ -25,7 +25,10 @@ internal sealed class ProfilingSetup : IDisposable
     private readonly long startBytes;
     private readonly long startSamples;
 
-    public ProfilingSetup(LocalOtlpReceiver receiver, Uri? collectorDownEndpoint = null)
+    /// <param name="receiver">Where profiles go.</param>
+    /// <param name="collectorDownEndpoint">An endpoint nothing listens on, instead of the receiver.</param>
+    /// <param name="targetSamplesPerCpuSecond">A target rate instead of the default (the window study only).</param>
+    public ProfilingSetup(LocalOtlpReceiver receiver, Uri? collectorDownEndpoint = null, int? targetSamplesPerCpuSecond = null)
     {
         this.receiver = receiver;
         (this.startRequests, this.startBytes, this.startSamples) = Received(receiver);
@@ -33,11 +36,19 @@ internal sealed class ProfilingSetup : IDisposable
         this.startCpu = Environment.CpuUsage.TotalTime;
         this.sdk = OpenTelemetrySdk.Create(otel => otel
             .ConfigureResource(resource => resource.AddService("rate-limiter-sync"))
-            .WithProfiling(profiling => profiling.AddOtlpExporter(exporter =>
-            {
-                exporter.Endpoint = collectorDownEndpoint ?? receiver.GrpcEndpoint;
-                exporter.Protocol = OtlpProfileExportProtocol.Grpc;
-            })));
+            .WithProfiling(profiling => profiling
+                .Configure(options =>
+                {
+                    if (targetSamplesPerCpuSecond is { } target)
+                    {
+                        options.TargetSamplesPerCpuSecond = target;
+                    }
+                })
+                .AddOtlpExporter(exporter =>
+                {
+                    exporter.Endpoint = collectorDownEndpoint ?? receiver.GrpcEndpoint;
+                    exporter.Protocol = OtlpProfileExportProtocol.Grpc;
+                })));
     }
 
     public ProfilerExport Export { get; private set; } = new(0, 0, 0, 0, 0, 0);

@@ -56,31 +56,51 @@ var loadTask = load.RunAsync(stopLoad.Token);
 using var windowCost = new WindowCostMeter();
 windowCost.Start(() => load.Completed);
 
-BlockMode[] forward = [BlockMode.Off, BlockMode.On, .. options.Peer ? [BlockMode.Peer] : Array.Empty<BlockMode>(), .. options.CollectorDown ? [BlockMode.Down] : Array.Empty<BlockMode>()];
-double cycleSeconds = forward.Sum(mode => (options.SettleBefore(mode) + options.Block).TotalSeconds);
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overhead harness: {Environment.ProcessorCount} cores, {(options.CpuWorkload ? $"cpu workload ({Environment.ProcessorCount} busy threads, {options.IdleThreads} idle; 'req/s' = work units/s)" : $"{options.Clients} closed-loop clients")}, 1 warm-up + {options.Rounds} rounds of ({string.Join(", ", forward).ToLowerInvariant()}) blocks of {options.Block.TotalSeconds:F0} s after {options.Settle.TotalSeconds:F0} s settling ({options.ProfilerSettle.TotalSeconds:F0} s after the profiler starts) (about {cycleSeconds * (options.Rounds + 1) / 60:F1} min)"));
-if (options.Peer)
-{
-    Console.WriteLine($"peer: dotnet-trace collect {options.PeerArguments}");
-}
-
-OverheadReport.PrintHeader();
 var rounds = new List<IReadOnlyDictionary<BlockMode, BlockResult>>();
-for (int round = 0; round <= options.Rounds; round++)
+var stretches = new List<StudyStretch>();
+if (options.StudyTargets.Count > 0)
 {
-    // Odd rounds run the blocks in reverse order, so a steady drift of the machine does not favour one mode.
-    var order = round % 2 == 0 ? forward : forward.Reverse().ToArray();
-    var results = new Dictionary<BlockMode, BlockResult>();
-    foreach (var mode in order)
+    double studyMinutes = ((options.ProfilerSettle + options.StudyStretch).TotalSeconds * ((options.Rounds * options.StudyTargets.Count) + 1)) / 60;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"window study: {Environment.ProcessorCount} cores, {(options.CpuWorkload ? "cpu workload" : $"{options.Clients} closed-loop clients")}, profiler on with target rates {string.Join(", ", options.StudyTargets)}: 1 warm-up stretch + {options.Rounds} rounds of one {options.StudyStretch.TotalSeconds:F0} s stretch per target, each {options.ProfilerSettle.TotalSeconds:F0} s after its profiler starts (about {studyMinutes:F1} min)"));
+    await RunStretchAsync(options.StudyTargets[0], measured: false);
+    for (int round = 1; round <= options.Rounds; round++)
     {
-        var block = await RunBlockAsync(mode, measured: round > 0);
-        OverheadReport.PrintBlock(round, block);
-        results[mode] = block;
+        var order = round % 2 == 1 ? options.StudyTargets : options.StudyTargets.Reverse().ToArray();
+        foreach (int target in order)
+        {
+            var stretch = await RunStretchAsync(target, measured: true);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round,3}  target {target,5}  {stretch.Throughput,9:F0} req/s  {stretch.Samples / stretch.UserCpuSeconds,6:F1} samples per user-mode cpu-s"));
+            stretches.Add(stretch);
+        }
+    }
+}
+else
+{
+    BlockMode[] forward = [BlockMode.Off, BlockMode.On, .. options.Peer ? [BlockMode.Peer] : Array.Empty<BlockMode>(), .. options.CollectorDown ? [BlockMode.Down] : Array.Empty<BlockMode>()];
+    double cycleSeconds = forward.Sum(mode => (options.SettleBefore(mode) + options.Block).TotalSeconds);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overhead harness: {Environment.ProcessorCount} cores, {(options.CpuWorkload ? $"cpu workload ({Environment.ProcessorCount} busy threads, {options.IdleThreads} idle; 'req/s' = work units/s)" : $"{options.Clients} closed-loop clients")}, 1 warm-up + {options.Rounds} rounds of ({string.Join(", ", forward).ToLowerInvariant()}) blocks of {options.Block.TotalSeconds:F0} s after {options.Settle.TotalSeconds:F0} s settling ({options.ProfilerSettle.TotalSeconds:F0} s after the profiler starts) (about {cycleSeconds * (options.Rounds + 1) / 60:F1} min)"));
+    if (options.Peer)
+    {
+        Console.WriteLine($"peer: dotnet-trace collect {options.PeerArguments}");
     }
 
-    if (round > 0)
+    OverheadReport.PrintHeader();
+    for (int round = 0; round <= options.Rounds; round++)
     {
-        rounds.Add(results);
+        // Odd rounds run the blocks in reverse order, so a steady drift of the machine does not favour one mode.
+        var order = round % 2 == 0 ? forward : forward.Reverse().ToArray();
+        var results = new Dictionary<BlockMode, BlockResult>();
+        foreach (var mode in order)
+        {
+            var block = await RunBlockAsync(mode, measured: round > 0);
+            OverheadReport.PrintBlock(round, block);
+            results[mode] = block;
+        }
+
+        if (round > 0)
+        {
+            rounds.Add(results);
+        }
     }
 }
 
@@ -103,8 +123,14 @@ if (violations.Count > 0)
     Console.WriteLine($"warning: {violations.Count} invalid profile request(s), first: {violations[0]}");
 }
 
+if (stretches.Count > 0)
+{
+    OverheadReport.PrintWindowStudy(options.StudyTargets, stretches, windowLosses);
+    return 0;
+}
+
 double ratio = OverheadReport.PrintSummary(rounds, options.Peer);
-OverheadReport.PrintWindowCost(windowLosses);
+OverheadReport.PrintWindowCost([.. windowLosses.Select(window => window.Loss)]);
 if (options.CollectorDown)
 {
     OverheadReport.PrintCollectorDown(rounds);
@@ -176,6 +202,34 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode, bool measured)
 
     profiling?.Dispose();
     return new BlockResult(mode, requests, seconds, percentiles[0], percentiles[1], cpu, userCpu, rssSum / Math.Max(1, rssCount), threads.CpuSeconds(ThreadCpuMeter.ProfilerThreads), threads.CpuSeconds(ThreadCpuMeter.EventPipeThreads), profiling?.Export, peerBytes, peerSeconds);
+}
+
+// One stretch of the window study: the profiler on with one target rate, measured after it settled.
+async Task<StudyStretch> RunStretchAsync(int target, bool measured)
+{
+    string label = target.ToString(CultureInfo.InvariantCulture);
+    if (measured)
+    {
+        windowCost.ProfilerStarted();
+    }
+
+    var profiling = new ProfilingSetup(receiver, targetSamplesPerCpuSecond: target);
+    await Task.Delay(options.ProfilerSettle);
+    profiling.MeasuredSince = DateTimeOffset.UtcNow;
+    long requestsBefore = load.Completed;
+    var cpuBefore = Environment.CpuUsage;
+    long start = Stopwatch.GetTimestamp();
+    await Task.Delay(options.StudyStretch);
+    double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+    long requests = load.Completed - requestsBefore;
+    double userCpu = (Environment.CpuUsage.UserTime - cpuBefore.UserTime).TotalSeconds;
+    if (measured)
+    {
+        windowCost.ProfilerStopped(label);
+    }
+
+    profiling.Dispose();
+    return new StudyStretch(label, requests / seconds, userCpu, profiling.Export.BlockSamples);
 }
 
 // A loopback port nothing listens on: connections are refused, as when the collector is down.

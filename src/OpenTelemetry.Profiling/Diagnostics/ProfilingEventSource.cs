@@ -68,6 +68,6 @@ internal sealed class ProfilingEventSource : EventSource
     [Event(10, Message = "Sampling window opened for about {0} ms.", Level = EventLevel.Verbose)]
     public void SamplingWindowOpened(int plannedMs) => this.WriteEvent(10, plannedMs);
 
-    [Event(11, Message = "Sampling window closed after {0} ms.", Level = EventLevel.Verbose)]
-    public void SamplingWindowClosed(int durationMs) => this.WriteEvent(11, durationMs);
+    [Event(11, Message = "Sampling window closed after {0} ms, of which {1} ms stopping its session (the runtime samples until it has stopped).", Level = EventLevel.Verbose, Version = 1)]
+    public void SamplingWindowClosed(int durationMs, int stoppingMs) => this.WriteEvent(11, durationMs, stoppingMs);
 }

@@ -261,10 +261,10 @@ internal sealed class SamplingScheduler : IDisposable
             this.recentWindows[this.recentWindowCount++ % this.recentWindows.Length] = (opened, DateTime.UtcNow);
         }
 
-        ProfilingEventSource.Log.SamplingWindowClosed((int)(DateTime.UtcNow - opened).TotalMilliseconds);
-
+        long stopping = System.Diagnostics.Stopwatch.GetTimestamp();
         closing?.Stop(TimeSpan.FromSeconds(3));
         closing?.Dispose();
+        ProfilingEventSource.Log.SamplingWindowClosed((int)(DateTime.UtcNow - opened).TotalMilliseconds, (int)System.Diagnostics.Stopwatch.GetElapsedTime(stopping).TotalMilliseconds);
 
         // The session's event buffers are freed now; without this the C heap would keep their peak.
         NativeHeap.Trim();
