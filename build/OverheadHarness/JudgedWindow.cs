@@ -5,9 +5,8 @@ namespace OverheadHarness;
 /// <param name="Loss">The throughput it cost, as a share of its cycle.</param>
 /// <param name="Planned">How long the scheduler meant it to sample.</param>
 /// <param name="Length">How long it lasted, until its session had stopped.</param>
-/// <param name="Profile">The share of throughput missing in each 100 ms from 0.2 s before it opened to 4 s after (NaN: no reading).</param>
-internal sealed record JudgedWindow(string Label, double Loss, TimeSpan Planned, TimeSpan Length, double[] Profile)
-{
-    /// <summary>100 ms readings from 0.2 s before a window opened to 4 s after.</summary>
-    public const int ProfileBins = 42;
-}
+/// <param name="Profile">
+/// The share of throughput missing in each 100 ms reading from 0.2 s before it opened to 4 s after (NaN: no
+/// reading); <see cref="WindowCostMeter.ProfileReadingEnd"/> tells where each ends.
+/// </param>
+internal sealed record JudgedWindow(string Label, double Loss, TimeSpan Planned, TimeSpan Length, double[] Profile);

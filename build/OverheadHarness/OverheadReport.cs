@@ -95,9 +95,10 @@ internal static class OverheadReport
         Console.WriteLine();
         Console.WriteLine("target  windows  planned s  window s  in-cycle cost (mean +- SE)   samples per user-mode cpu-s   req/s (mean)");
         var labels = targets.Select(target => target.ToString(Invariant)).ToList();
+        var judgedByLabel = labels.ToDictionary(label => label, label => windows.Where(window => window.Label == label).ToList());
         foreach (string label in labels)
         {
-            var judged = windows.Where(window => window.Label == label).ToList();
+            var judged = judgedByLabel[label];
             var losses = judged.Select(window => window.Loss).ToList();
             string planned = judged.Count == 0 ? "-" : string.Create(Invariant, $"{judged.Average(window => window.Planned.TotalSeconds):F2}");
             string length = judged.Count == 0 ? "-" : string.Create(Invariant, $"{judged.Average(window => window.Length.TotalSeconds):F2}");
@@ -109,12 +110,12 @@ internal static class OverheadReport
         Console.WriteLine();
         Console.WriteLine("share of throughput missing in the 100 ms reading ending at each offset from the window's opening (mean over windows; a window lasts under a second):");
         Console.WriteLine("offset s" + string.Concat(labels.Select(label => string.Create(Invariant, $"  {"target " + label,12}"))));
-        for (int bin = 0; bin < JudgedWindow.ProfileBins; bin++)
+        for (int bin = 0; bin < WindowCostMeter.ProfileBins; bin++)
         {
-            var row = new System.Text.StringBuilder(string.Create(Invariant, $"{(bin * 0.1) - 0.2 + 0.1,8:F1}"));
+            var row = new System.Text.StringBuilder(string.Create(Invariant, $"{WindowCostMeter.ProfileReadingEnd(bin).TotalSeconds,8:F1}"));
             foreach (string label in labels)
             {
-                var values = windows.Where(window => window.Label == label).Select(window => window.Profile[bin]).Where(value => !double.IsNaN(value)).ToList();
+                var values = judgedByLabel[label].Select(window => window.Profile[bin]).Where(value => !double.IsNaN(value)).ToList();
                 row.Append(values.Count == 0 ? $"  {"-",12}" : string.Create(Invariant, $"  {values.Average(),12:P1}"));
             }
 

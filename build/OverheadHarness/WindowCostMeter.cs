@@ -36,6 +36,12 @@ internal sealed class WindowCostMeter : EventListener
     /// <summary>The span of the per-offset profile: from <see cref="AffectedBeforeOpenTicks"/> before opening to this long after.</summary>
     private static readonly long ProfileToTicks = 4 * Stopwatch.Frequency;
 
+    /// <summary>Gets the number of 100 ms readings in a window's profile (<see cref="JudgedWindow.Profile"/>).</summary>
+    public static int ProfileBins { get; } = (int)((AffectedBeforeOpenTicks + ProfileToTicks) / BinTicks);
+
+    /// <summary>Where a profile's reading ends, relative to the window's opening.</summary>
+    public static TimeSpan ProfileReadingEnd(int bin) => TimeSpan.FromSeconds(((bin + 1) * BinTicks - AffectedBeforeOpenTicks) / (double)Stopwatch.Frequency);
+
     private readonly Lock gate = new();
     private readonly List<(long Opened, long Closed, int PlannedMs)> windows = [];
     private long lastOpened;
@@ -159,12 +165,13 @@ internal sealed class WindowCostMeter : EventListener
                 long cycle = i > 0 ? open - mine[i - 1].Opened : mine[1].Opened - open;
                 long from = open - AffectedBeforeOpenTicks;
                 long to = close + AffectedAfterCloseTicks;
-                if (from - BaselineBeforeTicks < start + StartUpTicks || Math.Max(to + BaselineAfterTicks, open + ProfileToTicks) > end)
+                long last = Math.Max(to + BaselineAfterTicks, open + ProfileToTicks);
+                if (from - BaselineBeforeTicks < start + StartUpTicks || last > end)
                 {
                     continue;
                 }
 
-                if (this.Loss(open, from, to) is { } loss)
+                if (this.Loss(open, from, to, last) is { } loss)
                 {
                     losses.Add(new JudgedWindow(label, loss.Ticks / cycle, TimeSpan.FromMilliseconds(plannedMs), TimeSpan.FromSeconds((close - open) / (double)Stopwatch.Frequency), loss.Profile));
                 }
@@ -177,9 +184,10 @@ internal sealed class WindowCostMeter : EventListener
     /// <summary>
     /// The throughput missing from <paramref name="from"/> to <paramref name="to"/> (readings that end in that
     /// span), in ticks of full-speed time, and the share missing in each 100 ms reading by its offset from the
-    /// window's opening (NaN where no reading ended); null without enough readings.
+    /// window's opening (NaN where no reading ended); null without enough readings. Readings up to
+    /// <paramref name="last"/> are looked at.
     /// </summary>
-    private (double Ticks, double[] Profile)? Loss(long open, long from, long to)
+    private (double Ticks, double[] Profile)? Loss(long open, long from, long to, long last)
     {
         double baselineCount = 0;
         long baselineTicks = 0;
@@ -189,7 +197,7 @@ internal sealed class WindowCostMeter : EventListener
             var (time, count) = this.readings[i];
             var (previousTime, previousCount) = this.readings[i - 1];
             long ticks = time - previousTime;
-            if (ticks <= 0 || ticks > 3 * BinTicks || time <= from - BaselineBeforeTicks || time > Math.Max(to + BaselineAfterTicks, open + ProfileToTicks))
+            if (ticks <= 0 || ticks > 3 * BinTicks || time <= from - BaselineBeforeTicks || time > last)
             {
                 continue;
             }
@@ -211,7 +219,7 @@ internal sealed class WindowCostMeter : EventListener
         }
 
         double baseline = baselineCount / baselineTicks;
-        var profile = new double[JudgedWindow.ProfileBins];
+        var profile = new double[ProfileBins];
         Array.Fill(profile, double.NaN);
         foreach (var (rate, _, time, _) in inRange)
         {

@@ -253,18 +253,19 @@ internal sealed class SamplingScheduler : IDisposable
     {
         EventPipeSessionRunner? closing;
         DateTime opened;
+        DateTime stopRequested = DateTime.UtcNow;
         lock (this.gate)
         {
             closing = this.current;
             this.current = null;
             opened = this.currentWindowStart;
-            this.recentWindows[this.recentWindowCount++ % this.recentWindows.Length] = (opened, DateTime.UtcNow);
+            this.recentWindows[this.recentWindowCount++ % this.recentWindows.Length] = (opened, stopRequested);
         }
 
-        long stopping = System.Diagnostics.Stopwatch.GetTimestamp();
         closing?.Stop(TimeSpan.FromSeconds(3));
         closing?.Dispose();
-        ProfilingEventSource.Log.SamplingWindowClosed((int)(DateTime.UtcNow - opened).TotalMilliseconds, (int)System.Diagnostics.Stopwatch.GetElapsedTime(stopping).TotalMilliseconds);
+        var stopped = DateTime.UtcNow;
+        ProfilingEventSource.Log.SamplingWindowClosed((int)(stopped - opened).TotalMilliseconds, (int)(stopped - stopRequested).TotalMilliseconds);
 
         // The session's event buffers are freed now; without this the C heap would keep their peak.
         NativeHeap.Trim();
