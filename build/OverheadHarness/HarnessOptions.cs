@@ -28,11 +28,13 @@ internal sealed class HarnessOptions
                               port (the collector is down: retries, queue, drops), compared with "on".
           --peer-args <text>  What dotnet-trace collects. Default "--providers Microsoft-DotNETCore-SampleProfiler".
           --tool-dir <path>   Directory of the tool manifest that has dotnet-trace. Default: the current directory.
-          --window-study <targets>
-                              Instead of on/off blocks: keep the profiler on in stretches, one per target rate
-                              (TargetSamplesPerCpuSecond, comma-separated, e.g. 60,50,30) in each round, and
-                              print the sampling windows' in-cycle cost and the samples per user-mode CPU-second
-                              of each target: the overhead/resolution curve, without the drift between blocks.
+          --window-study <set-ups>
+                              Instead of on/off blocks: keep the profiler on in stretches, one per set-up in each
+                              round, and print the sampling windows' in-cycle cost and the samples per user-mode
+                              CPU-second of each: the overhead/resolution curve, without the drift between
+                              blocks. A set-up is a target rate (TargetSamplesPerCpuSecond), optionally with
+                              @<seconds> for SamplingWindow (the cycle is ten times that), comma-separated:
+                              60,50,30 or 60,60@2 (the same rate in a 10 s and a 20 s cycle).
           --study-stretch <seconds>
                               Length of each stretch of the window study, after --profiler-settle. Default 90.
         A warm-up round (same blocks) runs first and is discarded.
@@ -63,8 +65,8 @@ internal sealed class HarnessOptions
 
     public int IdleThreads { get; private set; } = 40;
 
-    /// <summary>Gets the target rates the window study compares; empty for the on/off comparison.</summary>
-    public IReadOnlyList<int> StudyTargets { get; private set; } = [];
+    /// <summary>Gets the set-ups the window study compares; empty for the on/off comparison.</summary>
+    public IReadOnlyList<StudyVariant> StudyVariants { get; private set; } = [];
 
     public TimeSpan StudyStretch { get; private set; } = TimeSpan.FromSeconds(90);
 
@@ -121,11 +123,11 @@ internal sealed class HarnessOptions
                     options.ToolDirectory = Value(args, ref i);
                     break;
                 case "--window-study":
-                    string targets = Value(args, ref i);
-                    options.StudyTargets = [.. targets.Split(',').Select(target => (int)Number(name, target.Trim(), 1, 10_000))];
-                    if (options.StudyTargets.Distinct().Count() != options.StudyTargets.Count)
+                    string variants = Value(args, ref i);
+                    options.StudyVariants = [.. variants.Split(',').Select(StudyVariant.Parse)];
+                    if (options.StudyVariants.DistinctBy(variant => (variant.Target, variant.Window)).Count() != options.StudyVariants.Count)
                     {
-                        throw new FormatException($"--window-study lists a target twice: '{targets}'.");
+                        throw new FormatException($"--window-study lists a set-up twice: '{variants}'.");
                     }
 
                     break;

@@ -90,11 +90,10 @@ internal static class OverheadReport
     /// where in the cycle the throughput went (share missing per 100 ms reading, by offset from each window's
     /// opening, mean over that target's windows).
     /// </summary>
-    public static void PrintWindowStudy(IReadOnlyList<int> targets, IReadOnlyList<StudyStretch> stretches, IReadOnlyList<JudgedWindow> windows)
+    public static void PrintWindowStudy(IReadOnlyList<string> labels, IReadOnlyList<StudyStretch> stretches, IReadOnlyList<JudgedWindow> windows)
     {
         Console.WriteLine();
-        Console.WriteLine("target  windows  planned s  window s  in-cycle cost (mean +- SE)   samples per user-mode cpu-s   req/s (mean)");
-        var labels = targets.Select(target => target.ToString(Invariant)).ToList();
+        Console.WriteLine(" set-up  windows  planned s  window s  in-cycle cost (mean +- SE)   samples per user-mode cpu-s   req/s (mean)");
         var judgedByLabel = labels.ToDictionary(label => label, label => windows.Where(window => window.Label == label).ToList());
         foreach (string label in labels)
         {
@@ -104,12 +103,12 @@ internal static class OverheadReport
             string length = judged.Count == 0 ? "-" : string.Create(Invariant, $"{judged.Average(window => window.Length.TotalSeconds):F2}");
             var mine = stretches.Where(stretch => stretch.Label == label).ToList();
             string cost = losses.Count < 2 ? "      too few windows judged" : Format(losses);
-            Console.WriteLine(string.Create(Invariant, $"{label,6}  {losses.Count,7}  {planned,9}  {length,8}  {cost,-27}  {mine.Sum(stretch => stretch.Samples) / mine.Sum(stretch => stretch.UserCpuSeconds),27:F1}   {mine.Average(stretch => stretch.Throughput),12:F0}"));
+            Console.WriteLine(string.Create(Invariant, $"{label,7}  {losses.Count,7}  {planned,9}  {length,8}  {cost,-27}  {mine.Sum(stretch => stretch.Samples) / mine.Sum(stretch => stretch.UserCpuSeconds),27:F1}   {mine.Average(stretch => stretch.Throughput),12:F0}"));
         }
 
         Console.WriteLine();
-        Console.WriteLine("share of throughput missing in the 100 ms reading ending at each offset from the window's opening (mean over windows; a window lasts under a second):");
-        Console.WriteLine("offset s" + string.Concat(labels.Select(label => string.Create(Invariant, $"  {"target " + label,12}"))));
+        Console.WriteLine("share of throughput missing in the 100 ms reading ending at each offset from the window's opening (mean over windows; the default set-up's windows last under a second):");
+        Console.WriteLine("offset s" + string.Concat(labels.Select(label => string.Create(Invariant, $"  {"set-up " + label,12}"))));
         for (int bin = 0; bin < WindowCostMeter.ProfileBins; bin++)
         {
             var row = new System.Text.StringBuilder(string.Create(Invariant, $"{WindowCostMeter.ProfileReadingEnd(bin).TotalSeconds,8:F1}"));

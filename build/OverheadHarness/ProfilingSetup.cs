@@ -27,8 +27,8 @@ internal sealed class ProfilingSetup : IDisposable
 
     /// <param name="receiver">Where profiles go.</param>
     /// <param name="collectorDownEndpoint">An endpoint nothing listens on, instead of the receiver.</param>
-    /// <param name="targetSamplesPerCpuSecond">A target rate instead of the default (the window study only).</param>
-    public ProfilingSetup(LocalOtlpReceiver receiver, Uri? collectorDownEndpoint = null, int? targetSamplesPerCpuSecond = null)
+    /// <param name="variant">A target rate and window instead of the defaults (the window study only).</param>
+    public ProfilingSetup(LocalOtlpReceiver receiver, Uri? collectorDownEndpoint = null, StudyVariant? variant = null)
     {
         this.receiver = receiver;
         (this.startRequests, this.startBytes, this.startSamples) = Received(receiver);
@@ -39,9 +39,13 @@ internal sealed class ProfilingSetup : IDisposable
             .WithProfiling(profiling => profiling
                 .Configure(options =>
                 {
-                    if (targetSamplesPerCpuSecond is { } target)
+                    if (variant is not null)
                     {
-                        options.TargetSamplesPerCpuSecond = target;
+                        options.TargetSamplesPerCpuSecond = variant.Target;
+                        if (variant.Window is { } window)
+                        {
+                            options.SamplingWindow = window;
+                        }
                     }
                 })
                 .AddOtlpExporter(exporter =>

@@ -58,18 +58,18 @@ windowCost.Start(() => load.Completed);
 
 var rounds = new List<IReadOnlyDictionary<BlockMode, BlockResult>>();
 var stretches = new List<StudyStretch>();
-if (options.StudyTargets.Count > 0)
+if (options.StudyVariants.Count > 0)
 {
-    double studyMinutes = ((options.ProfilerSettle + options.StudyStretch).TotalSeconds * ((options.Rounds * options.StudyTargets.Count) + 1)) / 60;
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"window study: {Environment.ProcessorCount} cores, {(options.CpuWorkload ? "cpu workload" : $"{options.Clients} closed-loop clients")}, profiler on with target rates {string.Join(", ", options.StudyTargets)}: 1 warm-up stretch + {options.Rounds} rounds of one {options.StudyStretch.TotalSeconds:F0} s stretch per target, each {options.ProfilerSettle.TotalSeconds:F0} s after its profiler starts (about {studyMinutes:F1} min)"));
-    await RunStretchAsync(options.StudyTargets[0], measured: false);
+    double studyMinutes = ((options.ProfilerSettle + options.StudyStretch).TotalSeconds * ((options.Rounds * options.StudyVariants.Count) + 1)) / 60;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"window study: {Environment.ProcessorCount} cores, {(options.CpuWorkload ? "cpu workload" : $"{options.Clients} closed-loop clients")}, profiler on with set-ups (target rate[@window s]) {string.Join(", ", options.StudyVariants.Select(variant => variant.Label))}: 1 warm-up stretch + {options.Rounds} rounds of one {options.StudyStretch.TotalSeconds:F0} s stretch per set-up, each {options.ProfilerSettle.TotalSeconds:F0} s after its profiler starts (about {studyMinutes:F1} min)"));
+    await RunStretchAsync(options.StudyVariants[0], measured: false);
     for (int round = 1; round <= options.Rounds; round++)
     {
-        var order = round % 2 == 1 ? options.StudyTargets : options.StudyTargets.Reverse().ToArray();
-        foreach (int target in order)
+        var order = round % 2 == 1 ? options.StudyVariants : options.StudyVariants.Reverse().ToArray();
+        foreach (var variant in order)
         {
-            var stretch = await RunStretchAsync(target, measured: true);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round,3}  target {target,5}  {stretch.Throughput,9:F0} req/s  {stretch.Samples / stretch.UserCpuSeconds,6:F1} samples per user-mode cpu-s"));
+            var stretch = await RunStretchAsync(variant, measured: true);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round,3}  set-up {variant.Label,7}  {stretch.Throughput,9:F0} req/s  {stretch.Samples / stretch.UserCpuSeconds,6:F1} samples per user-mode cpu-s"));
             stretches.Add(stretch);
         }
     }
@@ -125,7 +125,7 @@ if (violations.Count > 0)
 
 if (stretches.Count > 0)
 {
-    OverheadReport.PrintWindowStudy(options.StudyTargets, stretches, windowLosses);
+    OverheadReport.PrintWindowStudy([.. options.StudyVariants.Select(variant => variant.Label)], stretches, windowLosses);
     return 0;
 }
 
@@ -204,16 +204,16 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode, bool measured)
     return new BlockResult(mode, requests, seconds, percentiles[0], percentiles[1], cpu, userCpu, rssSum / Math.Max(1, rssCount), threads.CpuSeconds(ThreadCpuMeter.ProfilerThreads), threads.CpuSeconds(ThreadCpuMeter.EventPipeThreads), profiling?.Export, peerBytes, peerSeconds);
 }
 
-// One stretch of the window study: the profiler on with one target rate, measured after it settled.
-async Task<StudyStretch> RunStretchAsync(int target, bool measured)
+// One stretch of the window study: the profiler on with one set-up, measured after it settled.
+async Task<StudyStretch> RunStretchAsync(StudyVariant variant, bool measured)
 {
-    string label = target.ToString(CultureInfo.InvariantCulture);
+    string label = variant.Label;
     if (measured)
     {
         windowCost.ProfilerStarted();
     }
 
-    var profiling = new ProfilingSetup(receiver, targetSamplesPerCpuSecond: target);
+    var profiling = new ProfilingSetup(receiver, variant: variant);
     await Task.Delay(options.ProfilerSettle);
     profiling.MeasuredSince = DateTimeOffset.UtcNow;
     long requestsBefore = load.Completed;
