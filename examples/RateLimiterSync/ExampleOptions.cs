@@ -19,7 +19,8 @@ internal sealed class ExampleOptions
           --clients <n>              Concurrent load generator clients. Default 8.
           --rps <n>                  Target requests per second of all clients together; above 1000 per
                                      client, clients send back to back. Default 200.
-          --profile-interval <time>  Profile export interval (1s to 10m). Default 5s.
+          --profile-interval <time>  Profile export interval (1s to 10m). Default: the profiler's (one sampling
+                                     cycle, so that every profile holds a sampling window).
           --port <n>                 Port of the service on 127.0.0.1; 0 picks a free one. Default 0.
           --help                     Show this text.
         """;
@@ -43,7 +44,8 @@ internal sealed class ExampleOptions
 
     public int RequestsPerSecond { get; private set; } = 200;
 
-    public TimeSpan ProfileExportInterval { get; private set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Gets the profile export interval the user asked for; null for the profiler's default.</summary>
+    public TimeSpan? ProfileExportInterval { get; private set; }
 
     public int Port { get; private set; }
 
@@ -114,8 +116,9 @@ internal sealed class ExampleOptions
                     options.RequestsPerSecond = ParseInt(name, value, min: 1, max: 1_000_000);
                     break;
                 case "--profile-interval":
-                    options.ProfileExportInterval = ParseTime(name, value, TimeSpan.FromSeconds(1));
-                    if (options.ProfileExportInterval > TimeSpan.FromMinutes(10))
+                    var interval = ParseTime(name, value, TimeSpan.FromSeconds(1));
+                    options.ProfileExportInterval = interval;
+                    if (interval > TimeSpan.FromMinutes(10))
                     {
                         throw new FormatException($"--profile-interval must be at most 10m, got '{value}'.");
                     }

@@ -58,7 +58,10 @@ using var sdk = OpenTelemetrySdk.Create(otel => otel
     .WithProfiling(profiling => profiling
         .Configure(profiler =>
         {
-            profiler.ExportInterval = options.ProfileExportInterval;
+            if (options.ProfileExportInterval is { } interval)
+            {
+                profiler.ExportInterval = interval;
+            }
 
             // Off by default (its cost grows with the allocation rate); the demo shows SyncLimits' allocations.
             profiler.AllocationsEnabled = true;

@@ -15,7 +15,7 @@ internal static class RunReport
         Line($"rate-limiter-sync listening on {service}");
         Line($"  telemetry (traces, metrics, profiles) -> {destination.Description}");
         Line($"  {options.KeyCount} API keys, {options.PeerCount} simulated peers, SyncLimits every {options.SyncInterval.TotalMilliseconds} ms");
-        Line($"  load: {options.Clients} clients, {options.RequestsPerSecond} requests/s for {options.Duration.TotalSeconds} s; profiles exported every {options.ProfileExportInterval.TotalSeconds} s");
+        Line($"  load: {options.Clients} clients, {options.RequestsPerSecond} requests/s for {options.Duration.TotalSeconds} s; profiles exported {(options.ProfileExportInterval is { } interval ? $"every {interval.TotalSeconds} s" : "once per sampling cycle")}");
         Console.WriteLine();
     }
 

@@ -91,6 +91,11 @@ internal sealed class ContinuousProfiler : IDisposable
         }
 
         ProfilingEventSource.Log.ProfilerStarted((int)this.options.ExportInterval.TotalMilliseconds);
+        if (this.options.SamplingDutyCycle < 1 && this.options.ExportInterval < this.options.SamplingCycle)
+        {
+            ProfilingEventSource.Log.ExportIntervalShorterThanSamplingCycle((int)this.options.ExportInterval.TotalMilliseconds, (int)this.options.SamplingCycle.TotalMilliseconds);
+        }
+
         return true;
     }
 

@@ -29,12 +29,16 @@ public sealed class ProfilingOptions
     }
 
     /// <summary>
-    /// Gets or sets how often samples are aggregated into profiles and exported. Default: 10 seconds;
-    /// allowed: 1 second to 10 minutes. Environment: <c>OTEL_DOTNET_PROFILING_EXPORT_INTERVAL</c> (milliseconds).
+    /// Gets or sets how often samples are aggregated into profiles and exported. Default: the sampling cycle
+    /// (<see cref="SamplingWindow"/> ÷ <see cref="SamplingDutyCycle"/>, 10 seconds by default), at least
+    /// 10 seconds and at most 10 minutes; 10 seconds when sampling is continuous. So each profile holds a
+    /// window's CPU and wall samples: an interval shorter than the cycle leaves some profiles without any
+    /// (the profiler reports that as a warning). Allowed: 1 second to 10 minutes.
+    /// Environment: <c>OTEL_DOTNET_PROFILING_EXPORT_INTERVAL</c> (milliseconds).
     /// </summary>
     public TimeSpan ExportInterval
     {
-        get => this.exportInterval ?? DefaultExportInterval;
+        get => this.exportInterval ?? (this.SamplingDutyCycle >= 1 ? DefaultExportInterval : Clamp(this.SamplingCycle, DefaultExportInterval, MaxExportInterval));
         set
         {
             if (value < MinExportInterval || value > MaxExportInterval)
@@ -213,7 +217,11 @@ public sealed class ProfilingOptions
     /// <summary>Gets the target the scheduler steers the duty cycle by, or 0 when the duty cycle is fixed.</summary>
     internal int EffectiveTargetSamplesPerCpuSecond => this.IsSamplingDutyCycleSet ? 0 : this.TargetSamplesPerCpuSecond;
 
+    /// <summary>Gets the shortest default export interval, and the default when sampling is continuous.</summary>
     internal static TimeSpan DefaultExportInterval { get; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Gets the length of a sampling cycle: one window opens per cycle.</summary>
+    internal TimeSpan SamplingCycle => this.SamplingWindow / this.SamplingDutyCycle;
 
     internal static TimeSpan MinExportInterval { get; } = TimeSpan.FromSeconds(1);
 
@@ -226,4 +234,6 @@ public sealed class ProfilingOptions
     internal bool IsExportIntervalSet => this.exportInterval.HasValue;
 
     internal bool IsMaxStacksSet => this.maxStacksPerInterval.HasValue;
+
+    private static TimeSpan Clamp(TimeSpan value, TimeSpan min, TimeSpan max) => value < min ? min : value > max ? max : value;
 }

@@ -47,7 +47,7 @@ public sealed class ProfilingOptionsTests
 
         ProfilingOptionsEnvironmentReader.Apply(options, Env(("OTEL_DOTNET_PROFILING_EXPORT_INTERVAL", "-5"), ("OTEL_DOTNET_PROFILING_ENABLED", "maybe"), ("OTEL_DOTNET_PROFILING_SAMPLING_DUTY_CYCLE", "2")));
 
-        Assert.AreEqual(TimeSpan.FromSeconds(10), options.ExportInterval);
+        Assert.AreEqual(options.SamplingCycle, options.ExportInterval);
         Assert.IsTrue(options.Enabled);
         Assert.IsTrue(listener.Messages.Any(m => m.Contains("OTEL_DOTNET_PROFILING_EXPORT_INTERVAL", StringComparison.Ordinal)));
         Assert.IsTrue(listener.Messages.Any(m => m.Contains("OTEL_DOTNET_PROFILING_ENABLED", StringComparison.Ordinal)));
@@ -69,6 +69,29 @@ public sealed class ProfilingOptionsTests
         Assert.AreEqual(1.0, lowered.SamplingDutyCycle);
         Assert.AreEqual(0.2, explicitDuty.SamplingDutyCycle);
         Assert.AreEqual(0.3, envDuty.SamplingDutyCycle);
+    }
+
+    [TestMethod]
+    public void ExportInterval_WhenNotSet_FollowsTheSamplingCycleWithinItsBounds()
+    {
+        var defaults = new ProfilingOptions();
+        var longCycle = new ProfilingOptions { SamplingWindow = TimeSpan.FromSeconds(3) };
+        var shortCycle = new ProfilingOptions { SamplingWindow = TimeSpan.FromMilliseconds(500) };
+        var rare = new ProfilingOptions { SamplingWindow = TimeSpan.FromSeconds(30), SamplingDutyCycle = 0.01 };
+        var continuous = new ProfilingOptions { SamplingDutyCycle = 1 };
+        var lowered = new ProfilingOptions();
+        var fromEnvironment = new ProfilingOptions { SamplingWindow = TimeSpan.FromSeconds(3) };
+        ProfilingOptionsEnvironmentReader.Apply(lowered, Env(("DOTNET_EventPipeThreadSamplingRate", "A")));
+        ProfilingOptionsEnvironmentReader.Apply(fromEnvironment, Env(("OTEL_DOTNET_PROFILING_EXPORT_INTERVAL", "5000")));
+
+        // One window per profile: each profile's count x period then estimates its own interval.
+        Assert.AreEqual(defaults.SamplingWindow / defaults.SamplingDutyCycle, defaults.ExportInterval);
+        Assert.AreEqual(TimeSpan.FromSeconds(30), longCycle.ExportInterval);
+        Assert.AreEqual(TimeSpan.FromSeconds(10), shortCycle.ExportInterval, "never more often than every 10 s by default");
+        Assert.AreEqual(TimeSpan.FromMinutes(10), rare.ExportInterval, "a 50-minute cycle is capped at the longest interval");
+        Assert.AreEqual(TimeSpan.FromSeconds(10), continuous.ExportInterval);
+        Assert.AreEqual(TimeSpan.FromSeconds(10), lowered.ExportInterval, "the runtime's lowered rate samples continuously");
+        Assert.AreEqual(TimeSpan.FromSeconds(5), fromEnvironment.ExportInterval, "a value given is used as is");
     }
 
     [TestMethod]

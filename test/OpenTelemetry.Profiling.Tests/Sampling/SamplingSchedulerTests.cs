@@ -56,6 +56,24 @@ public sealed class SamplingSchedulerTests
         Assert.IsTrue(closed.Count >= opened.Count - 1, "every window but the last closes in a cycle: " + string.Join(" | ", closed));
     }
 
+    [TestMethod]
+    public void Start_WhenTheExportIntervalIsShorterThanTheCycle_WarnsThatSomeProfilesHaveNoSamples()
+    {
+        using var listener = new ProfilingEventListener();
+        var tooShort = new ProfilingOptions { ExportInterval = TimeSpan.FromSeconds(2), SamplingWindow = TimeSpan.FromMilliseconds(500), SamplingDutyCycle = 0.1 };
+        var enough = new ProfilingOptions { ExportInterval = TimeSpan.FromSeconds(5), SamplingWindow = TimeSpan.FromMilliseconds(500), SamplingDutyCycle = 0.1 };
+        var continuous = new ProfilingOptions { ExportInterval = TimeSpan.FromSeconds(2), SamplingDutyCycle = 1 };
+        foreach (var options in new[] { tooShort, enough, continuous })
+        {
+            using var profiler = new ContinuousProfiler(options, [], () => ResourceBuilder.CreateEmpty().Build());
+            Assert.IsTrue(profiler.Start());
+        }
+
+        var warnings = listener.Messages.Where(m => m.StartsWith("The export interval (", StringComparison.Ordinal)).ToList();
+        Assert.HasCount(1, warnings, string.Join(" | ", warnings));
+        StringAssert.Contains(warnings[0], "(2000 ms) is shorter than the sampling cycle (5000 ms)");
+    }
+
     private static List<string> Opened(ProfilingEventListener listener) =>
         [.. listener.Messages.Where(m => m.StartsWith("Sampling window opened for about ", StringComparison.Ordinal))];
 }
