@@ -118,7 +118,7 @@ public sealed class ProfilingOptions
     /// with many threads reaches the target with shorter windows, at a cost that stays about the same. Kernel
     /// time is left out of the rate: the runtime's sampler reports a thread in a system call as not running
     /// managed code, so sampling it buys no resolution. 0 turns this off (windows take the full duty cycle).
-    /// Ignored when <see cref="SamplingDutyCycle"/> is set. Default: 60; allowed: 0 to 10,000. Environment:
+    /// Ignored when <see cref="SamplingDutyCycle"/> is set. Default: 55; allowed: 0 to 10,000. Environment:
     /// <c>OTEL_DOTNET_PROFILING_TARGET_SAMPLES_PER_CPU_SECOND</c>.
     /// </summary>
     public int TargetSamplesPerCpuSecond
@@ -210,7 +210,7 @@ public sealed class ProfilingOptions
 
     internal bool IsSamplingDutyCycleSet => this.samplingDutyCycle.HasValue;
 
-    internal static int DefaultTargetSamplesPerCpuSecond => 60;
+    internal static int DefaultTargetSamplesPerCpuSecond => 55;
 
     internal bool IsTargetSamplesPerCpuSecondSet => this.targetSamplesPerCpuSecond.HasValue;
 

@@ -106,7 +106,7 @@ public sealed class ProfilingOptionsTests
         ProfilingOptionsEnvironmentReader.Apply(envDuty, Env(("OTEL_DOTNET_PROFILING_SAMPLING_DUTY_CYCLE", "0.05")));
         ProfilingOptionsEnvironmentReader.Apply(lowered, Env(("DOTNET_EventPipeThreadSamplingRate", "A")));
 
-        Assert.AreEqual(60, defaults.EffectiveTargetSamplesPerCpuSecond);
+        Assert.AreEqual(55, defaults.EffectiveTargetSamplesPerCpuSecond);
         Assert.AreEqual(0, fixedDuty.EffectiveTargetSamplesPerCpuSecond, "an explicit duty cycle is used as is, even at the default's value");
         Assert.AreEqual(0, envDuty.EffectiveTargetSamplesPerCpuSecond);
         Assert.AreEqual(0, lowered.EffectiveTargetSamplesPerCpuSecond);
@@ -121,7 +121,7 @@ public sealed class ProfilingOptionsTests
 
         ProfilingOptionsEnvironmentReader.Apply(options, Env(("OTEL_DOTNET_PROFILING_TARGET_SAMPLES_PER_CPU_SECOND", "20000")));
 
-        Assert.AreEqual(60, options.TargetSamplesPerCpuSecond);
+        Assert.AreEqual(55, options.TargetSamplesPerCpuSecond);
         Assert.IsTrue(listener.Messages.Any(m => m.Contains("OTEL_DOTNET_PROFILING_TARGET_SAMPLES_PER_CPU_SECOND", StringComparison.Ordinal)));
     }
 
