@@ -3,6 +3,11 @@
 //   dotnet-trace collect -p <pid> --providers Microsoft-DotNETCore-SampleProfiler --duration 00:00:00:05 -o t.nettrace
 //   dotnet run build/probes/sampler-rounds.cs -- t.nettrace
 //
+// With the runtime's GC events as well (--providers Microsoft-DotNETCore-SampleProfiler,Microsoft-Windows-DotNETRuntime:0x1:4)
+// it also prints how long each suspension and each restart took (SuspendEE and RestartEE start to stop) and
+// the share of the time the process was held from a suspension's start to its restart's start and end (threads
+// resume during the restart): the sampler suspends the runtime the way a GC does, and these events time it.
+//
 // Each round, the runtime suspends every managed thread, walks each one's stack and writes one sample per
 // thread back to back. A round is a run of samples less than 0.2 ms apart. Prints the threads walked per round,
 // how long the walk took (first to last sample: the time the process stays suspended after the suspension
@@ -72,6 +77,56 @@ Console.WriteLine(Invariant($"{rounds.Count} rounds over {(rounds[^1][0].Time - 
 Console.WriteLine(Invariant($"walk (first to last sample of a round), ms:  p10 {Percentile(walks, 10):F3}  p50 {Percentile(walks, 50):F3}  p90 {Percentile(walks, 90):F3}"));
 Console.WriteLine(Invariant($"between round starts, ms:                     p10 {Percentile(gaps, 10):F3}  p50 {Percentile(gaps, 50):F3}  p90 {Percentile(gaps, 90):F3}"));
 double own = perThread.Where(thread => profilerThreads.Contains(thread.Thread)).Sum(thread => thread.Microseconds * thread.Count) / rounds.Count;
+// Suspensions and restarts, when the trace has the runtime's GC events; those of GCs are among them (few).
+var suspensions = new List<double>();
+var restarts = new List<double>();
+var holds = new List<double>();
+var heldUntilRestart = new List<double>();
+double suspendStarted = double.NaN, restartStarted = double.NaN, heldSince = double.NaN;
+foreach (var runtimeEvent in log.Events.Where(e => e.ProviderName == "Microsoft-Windows-DotNETRuntime"))
+{
+    double time = runtimeEvent.TimeStampRelativeMSec;
+    switch (runtimeEvent.EventName)
+    {
+        case "GC/SuspendEEStart":
+            suspendStarted = time;
+            heldSince = time;
+            break;
+        case "GC/SuspendEEStop" when !double.IsNaN(suspendStarted):
+            suspensions.Add(time - suspendStarted);
+            suspendStarted = double.NaN;
+            break;
+        case "GC/RestartEEStart":
+            restartStarted = time;
+            if (!double.IsNaN(heldSince))
+            {
+                heldUntilRestart.Add(time - heldSince);
+            }
+
+            break;
+        case "GC/RestartEEStop" when !double.IsNaN(restartStarted):
+            restarts.Add(time - restartStarted);
+            restartStarted = double.NaN;
+            if (!double.IsNaN(heldSince))
+            {
+                holds.Add(time - heldSince);
+                heldSince = double.NaN;
+            }
+
+            break;
+    }
+}
+
+if (suspensions.Count > 0 && restarts.Count > 0)
+{
+    Console.WriteLine(Invariant($"suspension (SuspendEE start to stop), ms:     p10 {Percentile(suspensions, 10):F3}  p50 {Percentile(suspensions, 50):F3}  p90 {Percentile(suspensions, 90):F3}  p99 {Percentile(suspensions, 99):F3}  ({suspensions.Count})"));
+    Console.WriteLine(Invariant($"restart (RestartEE start to stop), ms:        p10 {Percentile(restarts, 10):F3}  p50 {Percentile(restarts, 50):F3}  p90 {Percentile(restarts, 90):F3}  p99 {Percentile(restarts, 99):F3}  ({restarts.Count})"));
+    double traced = rounds[^1][^1].Time - rounds[0][0].Time;
+    // Threads resume during the restart, so the time held lies between these two.
+    Console.WriteLine(Invariant($"held from a suspension's start to its restart's start: mean {heldUntilRestart.Average():F3} ms per round, {heldUntilRestart.Sum() / traced:P1} of the traced time"));
+    Console.WriteLine(Invariant($"held from a suspension's start to its restart's end:   mean {holds.Average():F3} ms per round, {holds.Sum() / traced:P1} of the traced time (mean {gaps.Average():F3} ms between round starts)"));
+}
+
 Console.WriteLine(Invariant($"the profiler's own threads: {profilerThreads.Count}, {own:F1} us of each round's walk"));
 Console.WriteLine("  thread  samples  us after the previous sample");
 foreach (var (thread, count, microseconds) in perThread)
