@@ -76,7 +76,7 @@ var perThread = rounds
 Console.WriteLine(Invariant($"{rounds.Count} rounds over {(rounds[^1][0].Time - rounds[0][0].Time) / 1000:F1} s; threads walked per round: median {Percentile(rounds.Select(round => (double)round.Count).ToList(), 50):F0}"));
 Console.WriteLine(Invariant($"walk (first to last sample of a round), ms:  p10 {Percentile(walks, 10):F3}  p50 {Percentile(walks, 50):F3}  p90 {Percentile(walks, 90):F3}"));
 Console.WriteLine(Invariant($"between round starts, ms:                     p10 {Percentile(gaps, 10):F3}  p50 {Percentile(gaps, 50):F3}  p90 {Percentile(gaps, 90):F3}"));
-double own = perThread.Where(thread => profilerThreads.Contains(thread.Thread)).Sum(thread => thread.Microseconds * thread.Count) / rounds.Count;
+
 // Suspensions and restarts, when the trace has the runtime's GC events; those of GCs are among them (few).
 var suspensions = new List<double>();
 var restarts = new List<double>();
@@ -127,6 +127,7 @@ if (suspensions.Count > 0 && restarts.Count > 0)
     Console.WriteLine(Invariant($"held from a suspension's start to its restart's end:   mean {holds.Average():F3} ms per round, {holds.Sum() / traced:P1} of the traced time (mean {gaps.Average():F3} ms between round starts)"));
 }
 
+double own = perThread.Where(thread => profilerThreads.Contains(thread.Thread)).Sum(thread => thread.Microseconds * thread.Count) / rounds.Count;
 Console.WriteLine(Invariant($"the profiler's own threads: {profilerThreads.Count}, {own:F1} us of each round's walk"));
 Console.WriteLine("  thread  samples  us after the previous sample");
 foreach (var (thread, count, microseconds) in perThread)
