@@ -91,7 +91,7 @@ internal sealed class ContinuousProfiler : IDisposable
         }
 
         ProfilingEventSource.Log.ProfilerStarted((int)this.options.ExportInterval.TotalMilliseconds);
-        if (this.options.SamplingDutyCycle < 1 && this.options.ExportInterval < this.options.SamplingCycle)
+        if (this.options.ExportIntervalShorterThanCycle)
         {
             ProfilingEventSource.Log.ExportIntervalShorterThanSamplingCycle((int)this.options.ExportInterval.TotalMilliseconds, (int)this.options.SamplingCycle.TotalMilliseconds);
         }

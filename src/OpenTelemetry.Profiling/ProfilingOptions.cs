@@ -38,7 +38,7 @@ public sealed class ProfilingOptions
     /// </summary>
     public TimeSpan ExportInterval
     {
-        get => this.exportInterval ?? (this.SamplingDutyCycle >= 1 ? DefaultExportInterval : Clamp(this.SamplingCycle, DefaultExportInterval, MaxExportInterval));
+        get => this.exportInterval ?? (this.IsSamplingContinuous ? DefaultExportInterval : Clamp(this.SamplingCycle, DefaultExportInterval, MaxExportInterval));
         set
         {
             if (value < MinExportInterval || value > MaxExportInterval)
@@ -222,6 +222,12 @@ public sealed class ProfilingOptions
 
     /// <summary>Gets the length of a sampling cycle: one window opens per cycle.</summary>
     internal TimeSpan SamplingCycle => this.SamplingWindow / this.SamplingDutyCycle;
+
+    /// <summary>Gets a value indicating whether the sampler stays on (no windows, so no cycle to fit exports to).</summary>
+    internal bool IsSamplingContinuous => this.SamplingDutyCycle >= 1;
+
+    /// <summary>Gets a value indicating whether some export intervals can fall between sampling windows.</summary>
+    internal bool ExportIntervalShorterThanCycle => !this.IsSamplingContinuous && this.ExportInterval < this.SamplingCycle;
 
     internal static TimeSpan MinExportInterval { get; } = TimeSpan.FromSeconds(1);
 
