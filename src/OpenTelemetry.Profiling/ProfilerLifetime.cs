@@ -72,6 +72,8 @@ internal sealed class ProfilerLifetime : IDisposable
                 {
                     this.spanProcessor.MayHaveSamples = this.profiler.MayHaveSamples;
                 }
+
+                this.spanProcessor.Active = true;
             }
         }
     }
@@ -83,6 +85,11 @@ internal sealed class ProfilerLifetime : IDisposable
         {
             this.disposed = true;
             running = this.profiler;
+
+            // Spans that go on after the profiler stopped are not tracked for it.
+            this.spanProcessor.Active = false;
+            this.spanProcessor.InFlight = null;
+            this.spanProcessor.MayHaveSamples = null;
         }
 
         running?.Dispose();

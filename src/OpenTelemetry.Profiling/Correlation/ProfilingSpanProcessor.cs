@@ -23,10 +23,21 @@ internal sealed class ProfilingSpanProcessor : BaseProcessor<Activity>
     /// <summary>Gets or sets the spans in flight, tracked for the wall profile's awaiting time; null when wall time is off.</summary>
     public InFlightSpans? InFlight { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether a profiler is running. The processor is in the tracer provider
+    /// whatever the options say; with profiling off (or stopped) it must cost the app's spans nothing.
+    /// </summary>
+    public bool Active { get; set; }
+
     public override void OnStart(Activity data) => this.InFlight?.OnStart(data);
 
     public override void OnEnd(Activity data)
     {
+        if (!this.Active)
+        {
+            return;
+        }
+
         this.InFlight?.OnEnd(data);
         if (data.Parent is null)
         {

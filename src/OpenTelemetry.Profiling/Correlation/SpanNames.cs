@@ -19,6 +19,7 @@ internal static class SpanNames
     private static readonly ConcurrentDictionary<int, string> Names = new();
     private static readonly ConcurrentDictionary<ulong, (string Name, long EndedAt)> FinalRootNames = new();
     private static int nextId;
+    private static int finalRootCount;
     private static long dropped;
 
     // Most spans becoming current on a thread share their root's name object (a route, a constant): one
@@ -67,9 +68,13 @@ internal static class SpanNames
     /// </summary>
     public static void RootEnded(ulong rootSpanId, string name)
     {
-        if (FinalRootNames.Count < MaxRoots)
+        // Counted beside the table: its Count takes every lock of it, which made ending spans contend.
+        if (Volatile.Read(ref finalRootCount) < MaxRoots)
         {
-            FinalRootNames[rootSpanId] = (name, Stopwatch.GetTimestamp());
+            if (FinalRootNames.TryAdd(rootSpanId, (name, Stopwatch.GetTimestamp())))
+            {
+                Interlocked.Increment(ref finalRootCount);
+            }
         }
         else
         {
@@ -94,9 +99,9 @@ internal static class SpanNames
         long before = Stopwatch.GetTimestamp() - KeepEnded;
         foreach (var (id, entry) in FinalRootNames)
         {
-            if (entry.EndedAt < before)
+            if (entry.EndedAt < before && FinalRootNames.TryRemove(id, out _))
             {
-                FinalRootNames.TryRemove(id, out _);
+                Interlocked.Decrement(ref finalRootCount);
             }
         }
     }
