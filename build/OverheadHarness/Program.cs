@@ -35,7 +35,7 @@ await using var receiver = await LocalOtlpReceiver.StartAsync();
 using var telemetry = new RateLimiterTelemetry();
 
 // The app's own SDK: its spans are created and current (so the profiler has spans to link), never profiled here.
-using var appSdk = OpenTelemetrySdk.Create(otel => otel.WithTracing(tracing => tracing.AddSource("Microsoft.AspNetCore", RateLimiterTelemetry.Name)));
+using var appSdk = OpenTelemetrySdk.Create(otel => otel.WithTracing(tracing => tracing.AddSource(ProfilingSetup.TracedSources)));
 
 var latencies = new LatencyRecorder(4_000_000);
 Microsoft.AspNetCore.Builder.WebApplication? app = null;
