@@ -63,8 +63,10 @@ using var sdk = OpenTelemetrySdk.Create(otel => otel
                 profiler.ExportInterval = interval;
             }
 
-            // Off by default (its cost grows with the allocation rate); the demo shows SyncLimits' allocations.
+            // Off by default (their cost grows with the allocation and contention rates); the demo shows
+            // SyncLimits' allocations and lock waits.
             profiler.AllocationsEnabled = true;
+            profiler.LockContentionEnabled = true;
         })
         .AddOtlpExporter(destination.Apply)));
 

@@ -81,7 +81,7 @@ public sealed class BeyondCpuProfilesTests
     {
         const int Waits = 10;
         var waited = TimeSpan.Zero;
-        var batch = await Profile(new ProfilingOptions(), () =>
+        var batch = await Profile(new ProfilingOptions { LockContentionEnabled = true }, () =>
         {
             using var span = Source.StartActivity("wait-for-lock")!;
             waited = ContendedWaits(Waits, TimeSpan.FromMilliseconds(40));
@@ -95,6 +95,27 @@ public sealed class BeyondCpuProfilesTests
         Assert.AreEqual(Waits, count, "one contention per contended wait");
         Assert.AreEqual(waited.TotalNanoseconds, delayNs, waited.TotalNanoseconds * 0.20, "delay within 20% of the measured wait");
         CollectionAssert.AreEquivalent(new[] { batch.SpanId }, spanIds.ToArray());
+    }
+
+    [TestMethod]
+    public async Task LockContention_ByDefault_HasNoProfileOfItsOwn_WhileWallTimeStillShowsTheWaits()
+    {
+        // Contention events cost every contended lock tens of microseconds, so they are opt-in; the waits are
+        // still in the wall-time profile, on the waiting stack and span.
+        var batch = await Profile(new ProfilingOptions { SamplingDutyCycle = 1 }, () =>
+        {
+            using var span = Source.StartActivity("wait-for-lock")!;
+            ContendedWaits(10, TimeSpan.FromMilliseconds(40));
+            return span.SpanId.ToHexString();
+        });
+
+        var d = batch.Batch.Dictionary;
+        var sampleTypes = batch.Batch.Profiles.Select(p => d.Strings[p.SampleType.TypeStrIndex]).ToList();
+        CollectionAssert.DoesNotContain(sampleTypes, "contentions", "types: " + string.Join(",", sampleTypes));
+        CollectionAssert.DoesNotContain(sampleTypes, "delay");
+        var (wallSamples, spanIds, _) = Sum(batch.Batch, "wall", "ContendedWaits", null);
+        Assert.IsGreaterThan(0L, wallSamples, "the waits show in wall time");
+        CollectionAssert.Contains(spanIds.ToArray(), batch.SpanId);
     }
 
     [TestMethod]
