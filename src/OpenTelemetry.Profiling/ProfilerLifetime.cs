@@ -67,13 +67,13 @@ internal sealed class ProfilerLifetime : IDisposable
             this.profiler = new ContinuousProfiler(options, exporters, this.ResolveResource);
             if (this.profiler.Start())
             {
+                // Active first: a span the in-flight table sees start must be seen ending.
+                this.spanProcessor.Active = true;
                 this.spanProcessor.InFlight = this.profiler.InFlight;
                 if (options.AddPyroscopeProfileIdToSpans)
                 {
                     this.spanProcessor.MayHaveSamples = this.profiler.MayHaveSamples;
                 }
-
-                this.spanProcessor.Active = true;
             }
         }
     }
