@@ -174,8 +174,8 @@ public sealed class ProfilingOptions
     /// <summary>
     /// Gets or sets a value indicating whether lock contention profiles (contentions and delay by waiting
     /// stack) are produced from the runtime's contention events. Default: <see langword="false"/>: while they are
-    /// on, every contended lock costs the contending threads about 40-110 us of CPU (measured on 2 cores,
-    /// with or without stacks; see README), so the cost grows with the contention rate. Lock waits show in the
+    /// on, every contended lock costs the contending threads about 50-100 us of CPU (measured on 2 cores; see
+    /// README), so the cost grows with the contention rate. Lock waits show in the
     /// wall-time profile without them. Environment: <c>OTEL_DOTNET_PROFILING_LOCK_CONTENTION_ENABLED</c>.
     /// </summary>
     public bool LockContentionEnabled
