@@ -4,18 +4,17 @@ using System.Diagnostics;
 namespace OpenTelemetry.Profiling.Correlation;
 
 /// <summary>
-/// The spans that have started and not yet ended (and those that ended less than a second ago, since samples
-/// are processed after the fact), so the wall profile can show time a span spent awaiting: an <c>await</c>
-/// holds no thread, so no thread sample ever sees it. At each sampling round, a span alive at that instant
-/// that is not current on any thread, and none of whose children is running or awaiting, was awaiting.
+/// The spans that have started and not yet ended (and, inside sampling windows, those that ended after the
+/// last round looked at, since samples are processed after the fact), so the wall profile can show time a
+/// span spent awaiting: an <c>await</c> holds no thread, so no thread sample ever sees it. At a sampling
+/// round, a span alive at that instant that is not current on any thread, and none of whose children is
+/// running or awaiting, was awaiting.
 /// Spans are kept as values keyed by span id (no activity is kept alive). Bounded: past
 /// <see cref="MaxTracked"/> spans, new ones are not tracked.
 /// </summary>
 internal sealed class InFlightSpans
 {
     public const int MaxTracked = 100_000;
-
-    private static readonly long KeepEnded = Stopwatch.Frequency;
 
     private readonly ConcurrentDictionary<ulong, Life> spans = new();
     private readonly HashSet<ulong> covered = [];
@@ -24,9 +23,8 @@ internal sealed class InFlightSpans
     private long untracked;
 
     /// <summary>
-    /// The spans in the table, kept beside it: <see cref="ConcurrentDictionary{TKey, TValue}.Count"/> takes
-    /// every lock of the table, and asking it at each span start made the app's threads contend (about 600
-    /// contentions a second on the showcase).
+    /// The spans in the table, counted beside it: <see cref="ConcurrentDictionary{TKey, TValue}.Count"/> takes
+    /// every lock of the table, and asking it at each span start made the app's threads contend.
     /// </summary>
     private int tracked;
 
@@ -67,13 +65,17 @@ internal sealed class InFlightSpans
         }
         else if (this.spans.TryGetValue(id, out var life))
         {
-            this.spans[id] = life with { End = Stopwatch.GetTimestamp() };
+            // Not the indexer: a span forgotten meanwhile must not come back uncounted.
+            this.spans.TryUpdate(id, life with { End = Stopwatch.GetTimestamp() }, life);
         }
     }
 
     /// <summary>
     /// Calls <paramref name="onAwaiting"/> for each span that was awaiting at <paramref name="timestamp"/>,
-    /// given the spans current on threads then. Consumer thread only. Also forgets spans ended long before.
+    /// given the spans current on threads then. Consumer thread only, with timestamps that only grow (rounds
+    /// in order): a span that ended before <paramref name="timestamp"/> can be alive at no later call, so it is
+    /// forgotten here. The table then holds the live spans and those ended since the round (samples reach the
+    /// consumer 100-300 ms after they were taken), not every span of the last second: each call walks it all.
     /// </summary>
     public void ForEachAwaiting(long timestamp, List<SpanKey> currentStates, Action<SpanKey> onAwaiting)
     {
@@ -90,7 +92,7 @@ internal sealed class InFlightSpans
 
         foreach (var (id, life) in this.spans)
         {
-            if (life.End < timestamp - KeepEnded)
+            if (life.End < timestamp)
             {
                 this.Forget(id);
             }

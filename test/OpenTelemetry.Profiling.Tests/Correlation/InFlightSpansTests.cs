@@ -58,17 +58,25 @@ public sealed class InFlightSpansTests
     }
 
     [TestMethod]
-    public void OnEnd_InsideSamplingWindows_KeepsTheSpanForLateLookupsButNotAsAwaitingAfterItsEnd()
+    public void OnEnd_InsideSamplingWindows_KeepsTheSpanForRoundsBeforeItsEndProcessedLate_ThenForgetsIt()
     {
         var spans = new InFlightSpans();
         using var span = new Activity("x").Start();
+        Activity.Current = null;
         spans.OnStart(span);
+        long whileAlive = Stopwatch.GetTimestamp();
         spans.OnEnd(span);
         var awaiting = new List<SpanKey>();
 
-        spans.ForEachAwaiting(Stopwatch.GetTimestamp(), [], awaiting.Add);
-
+        // Samples reach the consumer after the fact: a round taken while the span was alive comes after its end.
+        spans.ForEachAwaiting(whileAlive, [], awaiting.Add);
+        Assert.AreEqual(1, awaiting.Count, "awaiting at a round before its end");
         Assert.AreEqual(1, spans.Count);
+
+        // Rounds come in order, so once one is past the span's end, the span can be alive at none after it.
+        awaiting.Clear();
+        spans.ForEachAwaiting(Stopwatch.GetTimestamp(), [], awaiting.Add);
         Assert.AreEqual(0, awaiting.Count, "a span that has ended is not awaiting");
+        Assert.AreEqual(0, spans.Count, "forgotten once a round is past its end");
     }
 }
