@@ -9,8 +9,8 @@ namespace OverheadHarness;
 
 /// <summary>
 /// The default profiling set-up, as a user writes it (tracing and profiling in one builder), in an OpenTelemetry
-/// SDK of its own so that it can be created and disposed for every "on" block while the app keeps its own SDK
-/// (tracing, no profiling). Nothing
+/// SDK created and disposed for every "on" block; the other blocks trace the same spans with
+/// <see cref="TracingOnly"/>. Nothing
 /// is configured but the exporter's destination: options come from their defaults (the harness script unsets
 /// the profiling environment variables).
 /// </summary>
@@ -20,8 +20,8 @@ internal sealed class ProfilingSetup : IDisposable
 
     /// <summary>
     /// The app's span sources. A user writes <c>.WithTracing(...).WithProfiling(...)</c> in one builder, so the
-    /// profiler's span processor sees every span: this SDK traces them too, and its processor's cost is in the
-    /// "on" blocks (the app's own SDK, on in every block, adds nothing to the difference).
+    /// profiler's span processor sees every span: this SDK traces them, and blocks without profiling trace them
+    /// with <see cref="TracingOnly"/>.
     /// </summary>
     public static readonly string[] TracedSources = ["Microsoft.AspNetCore", RateLimiterSync.RateLimiterTelemetry.Name];
 
@@ -65,6 +65,12 @@ internal sealed class ProfilingSetup : IDisposable
     }
 
     public ProfilerExport Export { get; private set; } = new(0, 0, 0, 0, 0, 0);
+
+    /// <summary>The app's tracing without profiling: its spans are created and current, as in the "off" set-up.</summary>
+    public static OpenTelemetrySdk TracingOnly() =>
+        OpenTelemetrySdk.Create(otel => otel
+            .ConfigureResource(resource => resource.AddService("rate-limiter-sync"))
+            .WithTracing(tracing => tracing.AddSource(TracedSources)));
 
     /// <summary>Gets or sets when the measured block began: profiles that began earlier are start-up, not steady state.</summary>
     public DateTimeOffset MeasuredSince { get; set; } = DateTimeOffset.MaxValue;

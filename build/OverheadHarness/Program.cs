@@ -34,9 +34,6 @@ foreach (var variable in Environment.GetEnvironmentVariables().Keys.Cast<string>
 await using var receiver = await LocalOtlpReceiver.StartAsync();
 using var telemetry = new RateLimiterTelemetry();
 
-// The app's own SDK: its spans are created and current (so the profiler has spans to link), never profiled here.
-using var appSdk = OpenTelemetrySdk.Create(otel => otel.WithTracing(tracing => tracing.AddSource(ProfilingSetup.TracedSources)));
-
 var latencies = new LatencyRecorder(4_000_000);
 Microsoft.AspNetCore.Builder.WebApplication? app = null;
 IWorkload load;
@@ -155,6 +152,11 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode, bool measured)
         BlockMode.Down => new ProfilingSetup(receiver, ClosedLoopbackPort()),
         _ => null,
     };
+
+    // Every block has the app's spans traced by exactly one SDK, as in the app: the profiling set-up's when
+    // it runs, else one with tracing alone. (A second tracer provider beside the profiler's would put a cost
+    // in the "on" blocks that no user pays.)
+    using var tracingOnly = profiling is null ? ProfilingSetup.TracingOnly() : null;
     PeerTracer? peer = mode == BlockMode.Peer ? await PeerTracer.StartAsync(options.ToolDirectory, options.PeerArguments, options.Settle + options.Block + TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)) : null;
     await Task.Delay(options.SettleBefore(mode));
     if (profiling is not null)
