@@ -8,6 +8,11 @@
 // the share of the time the process was held from a suspension's start to its restart's start and end (threads
 // resume during the restart): the sampler suspends the runtime the way a GC does, and these events time it.
 //
+// Taken beside our profiler with the runtime's GC events only (--providers Microsoft-Windows-DotNETRuntime:0x1:4,
+// a 25 s trace holds 2-3 windows), it prints each of our sampling windows instead: its rounds (the sampler's
+// suspensions, reason "other"), how long their suspensions and restarts took, and the share of the window the
+// process was held.
+//
 // Each round, the runtime suspends every managed thread, walks each one's stack and writes one sample per
 // thread back to back. A round is a run of samples less than 0.2 ms apart. Prints the threads walked per round,
 // how long the walk took (first to last sample: the time the process stays suspended after the suspension
@@ -18,6 +23,7 @@
 #:property PublishAot=false
 using System.Globalization;
 using Microsoft.Diagnostics.Tracing.Etlx;
+using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 
 if (args.Length != 1 || !File.Exists(args[0]))
 {
@@ -58,8 +64,76 @@ foreach (var sample in log.Events.Where(e => e.ProviderName == "Microsoft-DotNET
     }
 }
 
+// The sampler's own suspensions, grouped into windows: with our profiler on and a trace of the runtime's GC
+// events only, these are our windows' rounds (the sampler suspends with the reason "other", GCs with their own).
+var samplerHolds = new List<(double Start, double Suspended, double RestartStart, double RestartEnd)>();
+double holdStart = double.NaN, holdSuspended = double.NaN, holdRestart = double.NaN;
+bool holdBySampler = false;
+foreach (var runtimeEvent in log.Events.Where(e => e.ProviderName == "Microsoft-Windows-DotNETRuntime"))
+{
+    double time = runtimeEvent.TimeStampRelativeMSec;
+    switch (runtimeEvent)
+    {
+        case GCSuspendEETraceData suspend:
+            (holdStart, holdSuspended, holdRestart) = (time, double.NaN, double.NaN);
+            holdBySampler = suspend.Reason == GCSuspendEEReason.SuspendOther;
+            break;
+        case GCNoUserDataTraceData when runtimeEvent.EventName == "GC/SuspendEEStop":
+            holdSuspended = time;
+            break;
+        case GCNoUserDataTraceData when runtimeEvent.EventName == "GC/RestartEEStart":
+            holdRestart = time;
+            break;
+        case GCNoUserDataTraceData when runtimeEvent.EventName == "GC/RestartEEStop":
+            if (holdBySampler && !double.IsNaN(holdStart) && !double.IsNaN(holdSuspended) && !double.IsNaN(holdRestart))
+            {
+                samplerHolds.Add((holdStart, holdSuspended, holdRestart, time));
+            }
+
+            (holdStart, holdSuspended, holdRestart) = (double.NaN, double.NaN, double.NaN);
+            break;
+    }
+}
+
+const double WindowGapMilliseconds = 1000;
+var windows = new List<List<(double Start, double Suspended, double RestartStart, double RestartEnd)>>();
+foreach (var hold in samplerHolds)
+{
+    if (windows.Count == 0 || hold.Start - windows[^1][^1].RestartEnd > WindowGapMilliseconds)
+    {
+        windows.Add([]);
+    }
+
+    windows[^1].Add(hold);
+}
+
+windows.RemoveAll(window => window.Count < 10);
+if (windows.Count > 0)
+{
+    Console.WriteLine(Invariant($"the sampler's suspensions (reason 'other'), in {windows.Count} windows (runs of rounds less than {WindowGapMilliseconds:F0} ms apart):"));
+    Console.WriteLine("  window  start s  length ms  rounds  suspension p50/p99 ms  restart p50/p99 ms  held to restart start / end");
+    foreach (var (window, index) in windows.Select((window, index) => (window, index)))
+    {
+        double length = window[^1].RestartEnd - window[0].Start;
+        var suspending = window.Select(hold => hold.Suspended - hold.Start).ToList();
+        var restarting = window.Select(hold => hold.RestartEnd - hold.RestartStart).ToList();
+        double toRestart = window.Sum(hold => hold.RestartStart - hold.Start) / length;
+        double toEnd = window.Sum(hold => hold.RestartEnd - hold.Start) / length;
+        Console.WriteLine(Invariant($"  {index + 1,6}  {window[0].Start / 1000,7:F1}  {length,9:F0}  {window.Count,6}  {Percentile(suspending, 50),10:F3} / {Percentile(suspending, 99),-9:F3}  {Percentile(restarting, 50),8:F3} / {Percentile(restarting, 99),-8:F3}  {toRestart,8:P1} / {toEnd:P1}"));
+    }
+
+    var all = windows.SelectMany(window => window).ToList();
+    double windowTime = windows.Sum(window => window[^1].RestartEnd - window[0].Start);
+    Console.WriteLine(Invariant($"  all     {all.Count} rounds in {windowTime / 1000:F2} s of windows: held {all.Sum(hold => hold.RestartStart - hold.Start) / windowTime:P1} to the restart's start, {all.Sum(hold => hold.RestartEnd - hold.Start) / windowTime:P1} to its end"));
+}
+
 if (rounds.Count < 10)
 {
+    if (windows.Count > 0)
+    {
+        return 0; // a trace of the runtime's events alone, taken beside our profiler: its windows are all there is
+    }
+
     Console.Error.WriteLine($"only {rounds.Count} sampling rounds in {args[0]}: was the sample profiler on?");
     return 1;
 }
