@@ -29,8 +29,6 @@ internal sealed class SampleCollector
     private readonly int maxStacks;
     private readonly InFlightSpans? inFlight;
     private readonly Action<SpanKey> addAwaiting;
-    private long lastAwaitingLook;
-    private int roundsSinceAwaitingLook;
     private readonly List<SpanKey> currentStates = [];
     private SampleAggregator?[] current;
     private SampleAggregator?[]? spare;
@@ -40,6 +38,8 @@ internal sealed class SampleCollector
     private long roundGaps;
     private long rounds;
     private long cpuSamples;
+    private long lastAwaitingLook;
+    private int roundsSinceAwaitingLook;
 
     /// <summary>The address of the one frame of an awaiting span's wall samples: no real code lives at 1.</summary>
     public const ulong AwaitingFrameAddress = 1;
