@@ -151,7 +151,7 @@ internal sealed class ContinuousProfiler : IDisposable
             this.rundownThread = ProfilerThread.Start("Rundown", this.samples.ExcludeThread, () => this.RunRundown(methodHandler));
             this.sampling = new SamplingScheduler(
                 this.StartSampler,
-                this.options.SamplingWindow,
+                this.options.SamplingCycle,
                 this.options.SamplingDutyCycle,
                 this.options.EffectiveTargetSamplesPerCpuSecond,
                 () => this.samples.CpuSamples,

@@ -47,16 +47,16 @@ internal sealed class SamplingScheduler : IDisposable
     private bool stopped;
 
     /// <param name="startSampler">Starts a sampler session (one per window).</param>
-    /// <param name="window">The window's length at the full duty cycle.</param>
+    /// <param name="cycle">The cycle's length: one window opens per cycle (<see cref="ProfilingOptions.SamplingCycle"/>).</param>
     /// <param name="dutyCycle">The share of each cycle sampled at saturation (the ceiling when a target is set).</param>
     /// <param name="targetSamplesPerCpuSecond">CPU samples per user-mode CPU-second of the process to aim for; 0 for a fixed duty cycle.</param>
     /// <param name="cpuSamples">The number of CPU samples taken so far (read after each window).</param>
     /// <param name="excludeThread">Registers the scheduler's own thread as the profiler's.</param>
     /// <param name="samplingChanged">Told when a window opens (true) and when its samples have all been consumed (false).</param>
-    public SamplingScheduler(Func<EventPipeSessionRunner> startSampler, TimeSpan window, double dutyCycle, int targetSamplesPerCpuSecond, Func<long> cpuSamples, Action<int> excludeThread, Action<bool>? samplingChanged = null)
+    public SamplingScheduler(Func<EventPipeSessionRunner> startSampler, TimeSpan cycle, double dutyCycle, int targetSamplesPerCpuSecond, Func<long> cpuSamples, Action<int> excludeThread, Action<bool>? samplingChanged = null)
     {
         this.startSampler = startSampler;
-        this.cycle = window / dutyCycle;
+        this.cycle = cycle;
         this.dutyCycle = dutyCycle;
         this.targetSamplesPerCpuSecond = targetSamplesPerCpuSecond;
         this.cpuSamples = cpuSamples;
