@@ -42,9 +42,7 @@ internal sealed class ProfilingSetup : IDisposable
         (this.startRequests, this.startBytes, this.startSamples) = Received(receiver);
         this.startTimestamp = Stopwatch.GetTimestamp();
         this.startCpu = Environment.CpuUsage.TotalTime;
-        this.sdk = OpenTelemetrySdk.Create(otel => otel
-            .ConfigureResource(resource => resource.AddService("rate-limiter-sync"))
-            .WithTracing(tracing => tracing.AddSource(TracedSources))
+        this.sdk = OpenTelemetrySdk.Create(otel => AppTracing(otel)
             .WithProfiling(profiling => profiling
                 .Configure(options =>
                 {
@@ -67,10 +65,7 @@ internal sealed class ProfilingSetup : IDisposable
     public ProfilerExport Export { get; private set; } = new(0, 0, 0, 0, 0, 0);
 
     /// <summary>The app's tracing without profiling: its spans are created and current, as in the "off" set-up.</summary>
-    public static OpenTelemetrySdk TracingOnly() =>
-        OpenTelemetrySdk.Create(otel => otel
-            .ConfigureResource(resource => resource.AddService("rate-limiter-sync"))
-            .WithTracing(tracing => tracing.AddSource(TracedSources)));
+    public static OpenTelemetrySdk TracingOnly() => OpenTelemetrySdk.Create(otel => AppTracing(otel));
 
     /// <summary>Gets or sets when the measured block began: profiles that began earlier are start-up, not steady state.</summary>
     public DateTimeOffset MeasuredSince { get; set; } = DateTimeOffset.MaxValue;
@@ -85,6 +80,11 @@ internal sealed class ProfilingSetup : IDisposable
         long blockSamples = this.receiver.TotalSampleValue(CpuPeriodType, this.MeasuredSince);
         this.Export = new ProfilerExport(lifetime, cpu, bytes - this.startBytes, requests - this.startRequests, samples - this.startSamples, blockSamples);
     }
+
+    // The app's resource and span sources, the same with profiling and without.
+    private static IOpenTelemetryBuilder AppTracing(IOpenTelemetryBuilder otel) => otel
+        .ConfigureResource(resource => resource.AddService("rate-limiter-sync"))
+        .WithTracing(tracing => tracing.AddSource(TracedSources));
 
     private static (int Requests, long Bytes, long Samples) Received(LocalOtlpReceiver receiver)
     {
