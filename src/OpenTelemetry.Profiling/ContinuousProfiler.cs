@@ -349,18 +349,23 @@ internal sealed class ContinuousProfiler : IDisposable
     }
 
     /// <summary>
-    /// The period each profile reports. CPU and wall time: the wall time the interval covered per sampling
-    /// round, so that with windows open 10 % of the time each round stands for ten sampler periods and
-    /// count x period estimates the whole interval instead of looking like only the sampled tenth.
+    /// The period each profile reports. CPU and wall time: the wall time the interval's rounds covered (from
+    /// the previous interval's last round to this one's, else the interval's duration) per sampling round, so
+    /// that with windows open 10 % of the time each round stands for ten sampler periods and count x period
+    /// estimates the whole interval instead of looking like only the sampled tenth.
     /// Allocations: the runtime's sampling threshold. Contention and exceptions: every event is counted.
     /// </summary>
     private static long Period(ProfileType type, IntervalSamples interval, TimeSpan duration)
     {
         if (type == ProfileType.Cpu || type == ProfileType.Wall)
         {
-            return interval.Rounds > 0
-                ? (long)(duration.TotalNanoseconds / interval.Rounds)
-                : (interval.RoundIntervalNanos > 0 ? interval.RoundIntervalNanos : 1_000_000);
+            if (interval.Rounds == 0)
+            {
+                return interval.RoundIntervalNanos > 0 ? interval.RoundIntervalNanos : 1_000_000;
+            }
+
+            double covered = interval.RoundsCoveredNanos > 0 ? interval.RoundsCoveredNanos : duration.TotalNanoseconds;
+            return Math.Max(1, (long)(covered / interval.Rounds));
         }
 
         return type == ProfileType.AllocatedBytes || type == ProfileType.AllocatedObjects ? AllocationTickBytes : 1;

@@ -3,7 +3,7 @@ using OpenTelemetry.Profiling.Aggregation;
 namespace OpenTelemetry.Profiling.Sampling;
 
 /// <summary>One interval's aggregators, one per enabled profile type, and what was seen of the sampler's rounds.</summary>
-internal sealed class IntervalSamples(ProfileType[] types, SampleAggregator?[] aggregators, long rounds, long roundIntervalNanos)
+internal sealed class IntervalSamples(ProfileType[] types, SampleAggregator?[] aggregators, long rounds, long roundIntervalNanos, long roundsCoveredNanos = 0)
 {
     public IReadOnlyList<ProfileType> Types { get; } = types;
 
@@ -12,4 +12,10 @@ internal sealed class IntervalSamples(ProfileType[] types, SampleAggregator?[] a
     public long Rounds { get; } = rounds;
 
     public long RoundIntervalNanos { get; } = roundIntervalNanos;
+
+    /// <summary>
+    /// Gets the time from the previous interval's last round to this interval's last round (nanoseconds), the
+    /// time this interval's rounds stand for; 0 when unknown (first interval, or the previous one had no round).
+    /// </summary>
+    public long RoundsCoveredNanos { get; } = roundsCoveredNanos;
 }

@@ -37,6 +37,7 @@ internal sealed class SampleCollector
     private long roundGapSum;
     private long roundGaps;
     private long rounds;
+    private long previousIntervalLastRound;
     private long cpuSamples;
     private long lastAwaitingLook;
     private int roundsSinceAwaitingLook;
@@ -122,7 +123,15 @@ internal sealed class SampleCollector
             this.current = this.spare ?? this.NewAggregators();
             this.spare = null;
             long interval = this.roundGaps == 0 ? 0 : (long)(this.roundGapSum / (double)this.roundGaps * 1e9 / Stopwatch.Frequency);
-            var result = new IntervalSamples(this.types, full, this.rounds, interval);
+
+            // Rounds reach the consumer 100-300 ms after they happen (more at start-up), so an interval counts
+            // some rounds of the previous one and leaves its last ones to the next; the time between the last
+            // rounds of two intervals is what this interval's rounds cover, whatever the delay.
+            long covered = this.rounds > 0 && this.previousIntervalLastRound != 0
+                ? (long)((this.roundStartTimestamp - this.previousIntervalLastRound) * 1e9 / Stopwatch.Frequency)
+                : 0;
+            this.previousIntervalLastRound = this.rounds > 0 ? this.roundStartTimestamp : 0;
+            var result = new IntervalSamples(this.types, full, this.rounds, interval, covered);
             this.roundGapSum = 0;
             this.roundGaps = 0;
             this.rounds = 0;

@@ -39,4 +39,36 @@ public sealed class SampleCollectorTests
         Assert.IsLessThanOrEqualTo(2L * RoundsPerWindow, awaiting);
         Assert.IsGreaterThanOrEqualTo((2L * RoundsPerWindow) - (2 * 10), awaiting);
     }
+
+    [TestMethod]
+    public void RoundsDeliveredLate_EachIntervalCoversTheTimeBetweenItsLastRoundAndThePreviousIntervals()
+    {
+        // Rounds reach the collector late (more so at start-up), so an interval can receive rounds that
+        // happened before it began: the time its rounds stand for runs from the previous interval's last round,
+        // not from when the interval began.
+        var collector = new SampleCollector([ProfileType.Cpu, ProfileType.Wall], 1_000);
+        long start = Stopwatch.GetTimestamp();
+        long millisecond = Stopwatch.Frequency / 1000;
+        void Rounds(int from, int to, int spacingMs)
+        {
+            for (int t = from; t < to; t += spacingMs)
+            {
+                collector.OnThreadSample(threadId: 424242, start + (t * millisecond), [], managed: false);
+            }
+        }
+
+        Rounds(0, 100, 1);
+        var first = collector.Swap();
+        Rounds(100, 400, 3); // the first interval's late rounds, then slower ones
+        var second = collector.Swap();
+        var empty = collector.Swap();
+        Rounds(5_000, 5_100, 1);
+        var afterEmpty = collector.Swap();
+
+        Assert.AreEqual(0, first.RoundsCoveredNanos, "nothing before the first interval to measure from");
+        Assert.AreEqual(100, second.Rounds);
+        Assert.AreEqual(298e6, second.RoundsCoveredNanos, 1e5, "from the first interval's last round (99 ms) to this one's last (397 ms)");
+        Assert.AreEqual(0, empty.Rounds);
+        Assert.AreEqual(0, afterEmpty.RoundsCoveredNanos, "after an interval without rounds the interval's own duration is used");
+    }
 }
