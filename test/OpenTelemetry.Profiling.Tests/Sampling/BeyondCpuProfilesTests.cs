@@ -231,17 +231,18 @@ public sealed class BeyondCpuProfilesTests
         var waited = TimeSpan.Zero;
         for (int i = 0; i < waits; i++)
         {
-            using var held = new ManualResetEventSlim();
+            // A flag, not an event: ManualResetEventSlim takes a lock of its own, which can contend too.
+            bool held = false;
             var holder = new Thread(() =>
             {
                 lock (gate)
                 {
-                    held.Set();
+                    Volatile.Write(ref held, true);
                     Thread.Sleep(hold);
                 }
             });
             holder.Start();
-            held.Wait();
+            SpinWait.SpinUntil(() => Volatile.Read(ref held));
             long start = Stopwatch.GetTimestamp();
             lock (gate)
             {
