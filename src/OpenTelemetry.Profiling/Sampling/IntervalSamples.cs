@@ -15,7 +15,8 @@ internal sealed class IntervalSamples(ProfileType[] types, SampleAggregator?[] a
 
     /// <summary>
     /// Gets the time from the previous interval's last round to this interval's last round (nanoseconds), the
-    /// time this interval's rounds stand for; 0 when unknown (first interval, or the previous one had no round).
+    /// time this interval's rounds stand for (from when sampling started, until the first round has arrived);
+    /// 0 when unknown (the previous interval had no round).
     /// </summary>
     public long RoundsCoveredNanos { get; } = roundsCoveredNanos;
 }

@@ -74,6 +74,15 @@ internal sealed class SampleCollector
         }
     }
 
+    /// <summary>Marks when sampling starts: the first rounds stand for the time from here (a Stopwatch timestamp).</summary>
+    public void SamplingStarting(long timestamp)
+    {
+        lock (this.gate)
+        {
+            this.previousIntervalLastRound = timestamp;
+        }
+    }
+
     /// <summary>
     /// Adds one runtime thread sample: to CPU when the thread was in managed code, to wall time either way.
     /// <paramref name="managed"/> is false when the thread was blocked or in native code.
@@ -126,11 +135,21 @@ internal sealed class SampleCollector
 
             // Rounds reach the consumer 100-300 ms after they happen (more at start-up), so an interval counts
             // some rounds of the previous one and leaves its last ones to the next; the time between the last
-            // rounds of two intervals is what this interval's rounds cover, whatever the delay.
+            // rounds of two intervals is what this interval's rounds cover, whatever the delay. Until the first
+            // round arrives (it can take more than an interval at start-up) they cover the time since sampling
+            // started; after an interval without rounds (windows sparser than intervals) it is unknown.
             long covered = this.rounds > 0 && this.previousIntervalLastRound != 0
                 ? (long)((this.roundStartTimestamp - this.previousIntervalLastRound) * 1e9 / Stopwatch.Frequency)
                 : 0;
-            this.previousIntervalLastRound = this.rounds > 0 ? this.roundStartTimestamp : 0;
+            if (this.rounds > 0)
+            {
+                this.previousIntervalLastRound = this.roundStartTimestamp;
+            }
+            else if (this.roundStartTimestamp != 0)
+            {
+                this.previousIntervalLastRound = 0;
+            }
+
             var result = new IntervalSamples(this.types, full, this.rounds, interval, covered);
             this.roundGapSum = 0;
             this.roundGaps = 0;

@@ -57,6 +57,8 @@ public sealed class SampleCollectorTests
             }
         }
 
+        collector.SamplingStarting(start - (50 * millisecond));
+        var beforeAnyRound = collector.Swap(); // the first rounds arrive after the first interval has ended
         Rounds(0, 100, 1);
         var first = collector.Swap();
         Rounds(100, 400, 3); // the first interval's late rounds, then slower ones
@@ -65,7 +67,8 @@ public sealed class SampleCollectorTests
         Rounds(5_000, 5_100, 1);
         var afterEmpty = collector.Swap();
 
-        Assert.AreEqual(0, first.RoundsCoveredNanos, "nothing before the first interval to measure from");
+        Assert.AreEqual(0, beforeAnyRound.Rounds);
+        Assert.AreEqual(149e6, first.RoundsCoveredNanos, 1e5, "the first rounds cover the time since sampling started (50 ms before the first, 99 ms to the last)");
         Assert.AreEqual(100, second.Rounds);
         Assert.AreEqual(298e6, second.RoundsCoveredNanos, 1e5, "from the first interval's last round (99 ms) to this one's last (397 ms)");
         Assert.AreEqual(0, empty.Rounds);
