@@ -11,7 +11,7 @@
 # windows' cost measured inside the cycle (100 ms throughput readings around each window) and, last, exactly
 # "overhead_ratio=<on/off throughput>".
 # Options: --rounds N, --block SECONDS, --settle SECONDS, --profiler-settle SECONDS, --workload server|cpu,
-# --idle-threads N, --clients N, --no-peer, --collector-down, --peer-args "...", --help.
+# --idle-threads N, --clients N, --no-peer, --collector-down, --no-sampling-blocks, --peer-args "...", --help.
 # --window-study 60,50,30 [--study-stretch SECONDS] replaces the on/off blocks with stretches of the profiler on,
 # one per target rate in each round, and prints each target's in-cycle window cost and samples (the curve).
 set -euo pipefail

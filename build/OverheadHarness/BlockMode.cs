@@ -14,4 +14,11 @@ internal enum BlockMode
 
     /// <summary>Profiling on, its exporter pointed at a closed port: the collector is down.</summary>
     Down,
+
+    /// <summary>
+    /// Profiling on with everything but the sampling windows: span tracking, the method and event sessions and
+    /// export every 10 s as in "on", the duty cycle at its 0.01 floor (a 100 s cycle: no window opens after the
+    /// first one, which falls in the profiler's settling).
+    /// </summary>
+    NoSampling,
 }

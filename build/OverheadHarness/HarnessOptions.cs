@@ -26,6 +26,10 @@ internal sealed class HarnessOptions
           --no-peer           Skip the dotnet-trace blocks.
           --collector-down    Add "down" blocks: profiling on with its exporter pointed at a closed loopback
                               port (the collector is down: retries, queue, drops), compared with "on".
+          --no-sampling-blocks
+                              Add "no-sampling" blocks: profiling on as in "on", exporting every 10 s, with no
+                              sampling window in the block (duty cycle 0.01: a 100 s cycle). "on" against it is
+                              what the windows cost, wherever in the cycle they cost it.
           --peer-args <text>  What dotnet-trace collects. Default "--providers Microsoft-DotNETCore-SampleProfiler".
           --tool-dir <path>   Directory of the tool manifest that has dotnet-trace. Default: the current directory.
           --window-study <set-ups>
@@ -53,6 +57,9 @@ internal sealed class HarnessOptions
     /// <summary>Gets or sets a value indicating whether "on" blocks export to a closed port (collector down).</summary>
     public bool CollectorDown { get; set; }
 
+    /// <summary>Gets a value indicating whether the rounds add blocks with profiling on but no sampling window.</summary>
+    public bool NoSamplingBlocks { get; private set; }
+
     public bool Peer { get; private set; } = true;
 
     public string PeerArguments { get; private set; } = "--providers Microsoft-DotNETCore-SampleProfiler";
@@ -71,7 +78,7 @@ internal sealed class HarnessOptions
     public TimeSpan StudyStretch { get; private set; } = TimeSpan.FromSeconds(90);
 
     /// <summary>Gets the unmeasured time before a block: longer when a profiler has just started.</summary>
-    public TimeSpan SettleBefore(BlockMode mode) => mode is BlockMode.On or BlockMode.Down ? this.ProfilerSettle : this.Settle;
+    public TimeSpan SettleBefore(BlockMode mode) => mode is BlockMode.On or BlockMode.Down or BlockMode.NoSampling ? this.ProfilerSettle : this.Settle;
 
     public static HarnessOptions Parse(IReadOnlyList<string> args)
     {
@@ -89,6 +96,9 @@ internal sealed class HarnessOptions
                     break;
                 case "--collector-down":
                     options.CollectorDown = true;
+                    break;
+                case "--no-sampling-blocks":
+                    options.NoSamplingBlocks = true;
                     break;
                 case "--rounds":
                     options.Rounds = (int)Number(name, Value(args, ref i), 1, 100);

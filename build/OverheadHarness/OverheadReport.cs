@@ -130,6 +130,15 @@ internal static class OverheadReport
         Console.WriteLine(string.Create(Invariant, $"collector down: throughput down/on {Format(downOverOn)}, down/off {Format(downOverOff)}"));
     }
 
+    /// <summary>Everything but the windows against off, and the default against it: what the windows cost, all of it.</summary>
+    public static void PrintNoSampling(IReadOnlyList<IReadOnlyDictionary<BlockMode, BlockResult>> rounds)
+    {
+        var onOverNoSampling = rounds.Select(r => r[BlockMode.On].Throughput / r[BlockMode.NoSampling].Throughput).ToList();
+        var noSamplingOverOff = Ratios(rounds, BlockMode.NoSampling, b => b.Throughput);
+        var cpu = Ratios(rounds, BlockMode.NoSampling, b => b.CpuSeconds);
+        Console.WriteLine(string.Create(Invariant, $"no sampling windows: throughput no-sampling/off {Format(noSamplingOverOff)} (cpu time {Format(cpu)}), on/no-sampling {Format(onOverNoSampling)} (the windows, all their cost)"));
+    }
+
     private static List<double> Ratios(IReadOnlyList<IReadOnlyDictionary<BlockMode, BlockResult>> rounds, BlockMode mode, Func<BlockResult, double> measure) =>
         rounds.Select(r => measure(r[mode]) / measure(r[BlockMode.Off])).ToList();
 

@@ -36,7 +36,8 @@ internal sealed class ProfilingSetup : IDisposable
     /// <param name="receiver">Where profiles go.</param>
     /// <param name="collectorDownEndpoint">An endpoint nothing listens on, instead of the receiver.</param>
     /// <param name="variant">A target rate and window instead of the defaults (the window study only).</param>
-    public ProfilingSetup(LocalOtlpReceiver receiver, Uri? collectorDownEndpoint = null, StudyVariant? variant = null)
+    /// <param name="noSampling">No sampling window after the first (duty cycle 0.01), exporting every 10 s.</param>
+    public ProfilingSetup(LocalOtlpReceiver receiver, Uri? collectorDownEndpoint = null, StudyVariant? variant = null, bool noSampling = false)
     {
         this.receiver = receiver;
         (this.startRequests, this.startBytes, this.startSamples) = Received(receiver);
@@ -46,6 +47,12 @@ internal sealed class ProfilingSetup : IDisposable
             .WithProfiling(profiling => profiling
                 .Configure(options =>
                 {
+                    if (noSampling)
+                    {
+                        options.SamplingDutyCycle = 0.01;
+                        options.ExportInterval = TimeSpan.FromSeconds(10);
+                    }
+
                     if (variant is not null)
                     {
                         options.TargetSamplesPerCpuSecond = variant.Target;

@@ -73,7 +73,7 @@ if (options.StudyVariants.Count > 0)
 }
 else
 {
-    BlockMode[] forward = [BlockMode.Off, BlockMode.On, .. options.Peer ? [BlockMode.Peer] : Array.Empty<BlockMode>(), .. options.CollectorDown ? [BlockMode.Down] : Array.Empty<BlockMode>()];
+    BlockMode[] forward = [BlockMode.Off, BlockMode.On, .. options.Peer ? [BlockMode.Peer] : Array.Empty<BlockMode>(), .. options.CollectorDown ? [BlockMode.Down] : Array.Empty<BlockMode>(), .. options.NoSamplingBlocks ? [BlockMode.NoSampling] : Array.Empty<BlockMode>()];
     double cycleSeconds = forward.Sum(mode => (options.SettleBefore(mode) + options.Block).TotalSeconds);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overhead harness: {Environment.ProcessorCount} cores, {(options.CpuWorkload ? $"cpu workload ({Environment.ProcessorCount} busy threads, {options.IdleThreads} idle; 'req/s' = work units/s)" : $"{options.Clients} closed-loop clients")}, 1 warm-up + {options.Rounds} rounds of ({string.Join(", ", forward).ToLowerInvariant()}) blocks of {options.Block.TotalSeconds:F0} s after {options.Settle.TotalSeconds:F0} s settling ({options.ProfilerSettle.TotalSeconds:F0} s after the profiler starts) (about {cycleSeconds * (options.Rounds + 1) / 60:F1} min)"));
     if (options.Peer)
@@ -133,6 +133,11 @@ if (options.CollectorDown)
     OverheadReport.PrintCollectorDown(rounds);
 }
 
+if (options.NoSamplingBlocks)
+{
+    OverheadReport.PrintNoSampling(rounds);
+}
+
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overhead_ratio={ratio:F4}"));
 return 0;
 
@@ -150,6 +155,7 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode, bool measured)
     {
         BlockMode.On => new ProfilingSetup(receiver),
         BlockMode.Down => new ProfilingSetup(receiver, ClosedLoopbackPort()),
+        BlockMode.NoSampling => new ProfilingSetup(receiver, noSampling: true),
         _ => null,
     };
 
