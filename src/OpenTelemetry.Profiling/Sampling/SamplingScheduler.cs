@@ -37,10 +37,9 @@ internal sealed class SamplingScheduler : IDisposable
     private readonly Func<long> cpuSamples;
     private readonly ManualResetEventSlim stopRequested = new(false);
     private readonly Lock gate = new();
-    private readonly (DateTime Start, DateTime End)[] recentWindows = new (DateTime, DateTime)[64];
+    private readonly SamplingWindowHistory recentWindows = new(64);
     private readonly Action<int> excludeThread;
     private readonly Action<bool>? samplingChanged;
-    private int recentWindowCount;
     private DateTime currentWindowStart;
     private EventPipeSessionRunner? current;
     private Thread? thread;
@@ -103,10 +102,21 @@ internal sealed class SamplingScheduler : IDisposable
         {
             last = this.current;
             this.current = null;
+            if (last is not null)
+            {
+                this.recentWindows.Add(this.currentWindowStart, DateTime.MaxValue);
+            }
         }
 
         last?.Stop(timeout);
         last?.Dispose();
+        if (last is not null)
+        {
+            lock (this.gate)
+            {
+                this.recentWindows.EndLast(DateTime.UtcNow);
+            }
+        }
     }
 
     public void Dispose()
@@ -222,21 +232,7 @@ internal sealed class SamplingScheduler : IDisposable
     {
         lock (this.gate)
         {
-            if (this.current is not null && endUtc >= this.currentWindowStart)
-            {
-                return true;
-            }
-
-            for (int i = 0; i < Math.Min(this.recentWindowCount, this.recentWindows.Length); i++)
-            {
-                var (start, end) = this.recentWindows[i];
-                if (startUtc <= end && endUtc >= start)
-                {
-                    return true;
-                }
-            }
-
-            return false;
+            return (this.current is not null && endUtc >= this.currentWindowStart) || this.recentWindows.Overlaps(startUtc, endUtc);
         }
     }
 
@@ -244,8 +240,13 @@ internal sealed class SamplingScheduler : IDisposable
     private void OpenWindow(TimeSpan planned)
     {
         this.samplingChanged?.Invoke(true);
-        this.current = this.startSampler();
-        this.currentWindowStart = DateTime.UtcNow;
+
+        // From before the session starts: the runtime may sample while it is being set up. The start is set
+        // before the session is published, for the span processor's look (under the lock only once cycling).
+        var opening = DateTime.UtcNow;
+        var session = this.startSampler();
+        this.currentWindowStart = opening;
+        this.current = session;
         ProfilingEventSource.Log.SamplingWindowOpened((int)planned.TotalMilliseconds);
     }
 
@@ -259,12 +260,19 @@ internal sealed class SamplingScheduler : IDisposable
             closing = this.current;
             this.current = null;
             opened = this.currentWindowStart;
-            this.recentWindows[this.recentWindowCount++ % this.recentWindows.Length] = (opened, stopRequested);
+
+            // The runtime samples until the session has stopped: until then the window has no end.
+            this.recentWindows.Add(opened, DateTime.MaxValue);
         }
 
         closing?.Stop(TimeSpan.FromSeconds(3));
         closing?.Dispose();
         var stopped = DateTime.UtcNow;
+        lock (this.gate)
+        {
+            this.recentWindows.EndLast(stopped);
+        }
+
         ProfilingEventSource.Log.SamplingWindowClosed((int)(stopped - opened).TotalMilliseconds, (int)(stopped - stopRequested).TotalMilliseconds);
 
         // The session's event buffers are freed now; without this the C heap would keep their peak.
