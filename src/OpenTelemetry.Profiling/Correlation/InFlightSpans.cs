@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace OpenTelemetry.Profiling.Correlation;
@@ -16,19 +15,13 @@ internal sealed class InFlightSpans
 {
     public const int MaxTracked = 100_000;
 
-    private readonly ConcurrentDictionary<ulong, Life> spans = new();
+    private readonly CountedDictionary<ulong, Life> spans = new();
     private readonly HashSet<ulong> covered = [];
     private readonly HashSet<ulong> hasWaitingChild = [];
     private readonly List<Life> candidates = [];
     private long untracked;
 
-    /// <summary>
-    /// The spans in the table, counted beside it: <see cref="ConcurrentDictionary{TKey, TValue}.Count"/> takes
-    /// every lock of the table, and asking it at each span start made the app's threads contend.
-    /// </summary>
-    private int tracked;
-
-    public int Count => Volatile.Read(ref this.tracked);
+    public int Count => this.spans.Count;
 
     /// <summary>Gets the number of spans not tracked because the table was full (their awaiting time is missing).</summary>
     public long Untracked => Interlocked.Read(ref this.untracked);
@@ -42,7 +35,7 @@ internal sealed class InFlightSpans
 
     public void OnStart(Activity span)
     {
-        if (Volatile.Read(ref this.tracked) >= MaxTracked)
+        if (this.spans.Count >= MaxTracked)
         {
             Interlocked.Increment(ref this.untracked);
             return;
@@ -50,10 +43,7 @@ internal sealed class InFlightSpans
 
         var key = SpanTracker.KeyOf(span);
         ulong parent = span.Parent is { } local ? SpanKey.Id(local.SpanId) : 0;
-        if (this.spans.TryAdd(key.SpanId, new Life(key, parent, Stopwatch.GetTimestamp(), long.MaxValue)))
-        {
-            Interlocked.Increment(ref this.tracked);
-        }
+        this.spans.TryAdd(key.SpanId, new Life(key, parent, Stopwatch.GetTimestamp(), long.MaxValue));
     }
 
     public void OnEnd(Activity span)
@@ -61,7 +51,7 @@ internal sealed class InFlightSpans
         ulong id = SpanKey.Id(span.SpanId);
         if (!this.SamplingActive)
         {
-            this.Forget(id);
+            this.spans.TryRemove(id);
         }
         else if (this.spans.TryGetValue(id, out var life))
         {
@@ -94,7 +84,7 @@ internal sealed class InFlightSpans
         {
             if (life.End < timestamp)
             {
-                this.Forget(id);
+                this.spans.TryRemove(id);
             }
             else if (life.Start <= timestamp && timestamp < life.End && !this.covered.Contains(id))
             {
@@ -115,14 +105,6 @@ internal sealed class InFlightSpans
             {
                 onAwaiting(life.Key);
             }
-        }
-    }
-
-    private void Forget(ulong id)
-    {
-        if (this.spans.TryRemove(id, out _))
-        {
-            Interlocked.Decrement(ref this.tracked);
         }
     }
 

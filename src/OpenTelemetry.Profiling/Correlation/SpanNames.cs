@@ -15,11 +15,10 @@ internal static class SpanNames
     private const int MaxRoots = 20_000;
     private static readonly long KeepEnded = 5 * Stopwatch.Frequency;
 
-    private static readonly ConcurrentDictionary<string, int> Ids = new(StringComparer.Ordinal);
+    private static readonly CountedDictionary<string, int> Ids = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<int, string> Names = new();
-    private static readonly ConcurrentDictionary<ulong, (string Name, long EndedAt)> FinalRootNames = new();
+    private static readonly CountedDictionary<ulong, (string Name, long EndedAt)> FinalRootNames = new();
     private static int nextId;
-    private static int finalRootCount;
     private static long dropped;
 
     // Most spans becoming current on a thread share their root's name object (a route, a constant): one
@@ -54,7 +53,13 @@ internal static class SpanNames
                 return 0;
             }
 
-            id = Ids.GetOrAdd(name, static _ => Interlocked.Increment(ref nextId));
+            // A thread that loses the race to add the name takes the winner's id (its own goes unused).
+            int candidate = Interlocked.Increment(ref nextId);
+            if (Ids.TryAdd(name, candidate) || !Ids.TryGetValue(name, out id))
+            {
+                id = candidate;
+            }
+
             Names.TryAdd(id, name);
         }
 
@@ -68,13 +73,9 @@ internal static class SpanNames
     /// </summary>
     public static void RootEnded(ulong rootSpanId, string name)
     {
-        // Counted beside the table: its Count takes every lock of it, which made ending spans contend.
-        if (Volatile.Read(ref finalRootCount) < MaxRoots)
+        if (FinalRootNames.Count < MaxRoots)
         {
-            if (FinalRootNames.TryAdd(rootSpanId, (name, Stopwatch.GetTimestamp())))
-            {
-                Interlocked.Increment(ref finalRootCount);
-            }
+            FinalRootNames.TryAdd(rootSpanId, (name, Stopwatch.GetTimestamp()));
         }
         else
         {
@@ -99,9 +100,9 @@ internal static class SpanNames
         long before = Stopwatch.GetTimestamp() - KeepEnded;
         foreach (var (id, entry) in FinalRootNames)
         {
-            if (entry.EndedAt < before && FinalRootNames.TryRemove(id, out _))
+            if (entry.EndedAt < before)
             {
-                Interlocked.Decrement(ref finalRootCount);
+                FinalRootNames.TryRemove(id);
             }
         }
     }
