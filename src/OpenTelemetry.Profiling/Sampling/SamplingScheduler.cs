@@ -97,26 +97,7 @@ internal sealed class SamplingScheduler : IDisposable
 
         this.stopRequested.Set();
         this.thread?.Join(timeout);
-        EventPipeSessionRunner? last;
-        lock (this.gate)
-        {
-            last = this.current;
-            this.current = null;
-            if (last is not null)
-            {
-                this.recentWindows.Add(this.currentWindowStart, DateTime.MaxValue);
-            }
-        }
-
-        last?.Stop(timeout);
-        last?.Dispose();
-        if (last is not null)
-        {
-            lock (this.gate)
-            {
-                this.recentWindows.EndLast(DateTime.UtcNow);
-            }
-        }
+        this.StopCurrentWindow(timeout);
     }
 
     public void Dispose()
@@ -252,27 +233,8 @@ internal sealed class SamplingScheduler : IDisposable
 
     private void CloseWindow()
     {
-        EventPipeSessionRunner? closing;
-        DateTime opened;
         DateTime stopRequested = DateTime.UtcNow;
-        lock (this.gate)
-        {
-            closing = this.current;
-            this.current = null;
-            opened = this.currentWindowStart;
-
-            // The runtime samples until the session has stopped: until then the window has no end.
-            this.recentWindows.Add(opened, DateTime.MaxValue);
-        }
-
-        closing?.Stop(TimeSpan.FromSeconds(3));
-        closing?.Dispose();
-        var stopped = DateTime.UtcNow;
-        lock (this.gate)
-        {
-            this.recentWindows.EndLast(stopped);
-        }
-
+        var (opened, stopped) = this.StopCurrentWindow(TimeSpan.FromSeconds(3));
         ProfilingEventSource.Log.SamplingWindowClosed((int)(stopped - opened).TotalMilliseconds, (int)(stopped - stopRequested).TotalMilliseconds);
 
         // The session's event buffers are freed now; without this the C heap would keep their peak.
@@ -280,5 +242,39 @@ internal sealed class SamplingScheduler : IDisposable
 
         // The window's samples have all been consumed once its session has stopped.
         this.samplingChanged?.Invoke(false);
+    }
+
+    /// <summary>
+    /// Stops the open window's session, if any (what the runtime buffered is delivered first). The window is in
+    /// the history without an end until its session has stopped: the runtime samples until then. Returns when
+    /// the window opened and when its session stopped.
+    /// </summary>
+    private (DateTime Opened, DateTime Stopped) StopCurrentWindow(TimeSpan timeout)
+    {
+        EventPipeSessionRunner? closing;
+        DateTime opened;
+        lock (this.gate)
+        {
+            closing = this.current;
+            this.current = null;
+            opened = this.currentWindowStart;
+            if (closing is not null)
+            {
+                this.recentWindows.Add(opened, DateTime.MaxValue);
+            }
+        }
+
+        closing?.Stop(timeout);
+        closing?.Dispose();
+        var stopped = DateTime.UtcNow;
+        if (closing is not null)
+        {
+            lock (this.gate)
+            {
+                this.recentWindows.EndLast(stopped);
+            }
+        }
+
+        return (opened, stopped);
     }
 }
