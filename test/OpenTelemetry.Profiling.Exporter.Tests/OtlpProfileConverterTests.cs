@@ -99,6 +99,18 @@ public sealed class OtlpProfileConverterTests
     }
 
     [TestMethod]
+    public void ToRequest_GivesEveryProfileItsOwnNonZeroId()
+    {
+        var ids = Enumerable.Range(0, 100)
+            .SelectMany(_ => OtlpProfileConverter.ToRequest(TestBatches.CpuBatch()).ResourceProfiles[0].ScopeProfiles[0].Profiles)
+            .Select(p => Convert.ToHexString(p.ProfileId.Span))
+            .ToList();
+
+        Assert.IsTrue(ids.All(id => id.Length == 32 && id != new string('0', 32)));
+        Assert.AreEqual(ids.Count, ids.Distinct().Count());
+    }
+
+    [TestMethod]
     public void ToRequest_WritesResourceAttributesWithPlainKeysAndTypedValues()
     {
         var attributes = OtlpProfileConverter.ToRequest(TestBatches.CpuBatch()).ResourceProfiles[0].Resource.Attributes.ToDictionary(a => a.Key, a => a.Value);
