@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace OpenTelemetry.Profiling.Symbols;
 
 /// <summary>
@@ -70,6 +72,7 @@ internal sealed class MethodMap
             {
                 Array.Copy(this.ranges, i + 1, this.ranges, i, this.rangeCount - i - 1);
                 this.rangeCount--;
+                this.ranges[this.rangeCount] = default;
             }
         }
     }
@@ -133,33 +136,62 @@ internal sealed class MethodMap
         }
 
         // A start address seen again (re-JIT after unload, or the same method from rundown and load events)
-        // keeps its latest entry, and an entry with a size wins over one without.
-        var merged = new List<Range>(this.rangeCount + this.pending.Count);
-        merged.AddRange(this.ranges.AsSpan(0, this.rangeCount));
-        merged.AddRange(this.pending);
-        this.pending.Clear();
-        merged.Sort(static (a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : a.Sequence.CompareTo(b.Sequence));
-
-        int count = 0;
-        var result = new Range[merged.Count];
-        foreach (var range in merged)
+        // keeps one entry: the latest with a size, else the latest. Pending entries are all newer than the
+        // merged ones, so folding the pending ones first and then meeting the merged entry gives the same.
+        // The merge runs in place, from the back, into an array that grows by doubling: a fresh array per
+        // merge (tens of thousands of ranges, on the large-object heap) was most of the profiler's
+        // large-object churn where methods keep loading.
+        this.pending.Sort(static (a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : a.Sequence.CompareTo(b.Sequence));
+        int newCount = 0;
+        var incoming = CollectionsMarshal.AsSpan(this.pending);
+        foreach (var range in incoming)
         {
-            if (count > 0 && result[count - 1].Start == range.Start)
+            if (newCount > 0 && incoming[newCount - 1].Start == range.Start)
             {
-                if (range.Size != 0 || result[count - 1].Size == 0)
-                {
-                    result[count - 1] = range;
-                }
-
+                incoming[newCount - 1] = Latest(incoming[newCount - 1], range);
                 continue;
             }
 
-            result[count++] = range;
+            incoming[newCount++] = range;
         }
 
-        this.ranges = result;
-        this.rangeCount = count;
+        int capacity = this.rangeCount + newCount;
+        if (capacity > this.ranges.Length)
+        {
+            Array.Resize(ref this.ranges, Math.Max(capacity, Math.Max(256, this.ranges.Length * 2)));
+        }
+
+        int i = this.rangeCount - 1, j = newCount - 1, k = capacity - 1;
+        while (j >= 0)
+        {
+            if (i >= 0 && this.ranges[i].Start > incoming[j].Start)
+            {
+                this.ranges[k--] = this.ranges[i--];
+            }
+            else if (i >= 0 && this.ranges[i].Start == incoming[j].Start)
+            {
+                this.ranges[k--] = Latest(this.ranges[i--], incoming[j--]);
+            }
+            else
+            {
+                this.ranges[k--] = incoming[j--];
+            }
+        }
+
+        // Entries below i are already in place; a merged duplicate left k above i, so close the gap.
+        int gap = k - i;
+        if (gap > 0)
+        {
+            Array.Copy(this.ranges, k + 1, this.ranges, i + 1, capacity - k - 1);
+            Array.Clear(this.ranges, capacity - gap, gap);
+        }
+
+        this.rangeCount = capacity - gap;
+        this.pending.Clear();
     }
+
+    /// <summary>Of two entries for one start, the newer unless only the older has a size.</summary>
+    private static Range Latest(Range older, Range newer) => newer.Size != 0 || older.Size == 0 ? newer : older;
 
     private record struct Range(ulong Start, uint Size, MethodEntry Entry, long Sequence);
 

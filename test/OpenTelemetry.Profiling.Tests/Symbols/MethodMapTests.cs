@@ -58,6 +58,65 @@ public sealed class MethodMapTests
     }
 
     [TestMethod]
+    public void Resolve_AfterManyMergesOfNewRemovedAndRepeatedStarts_AgreesWithAPlainTable()
+    {
+        // Methods keep loading in a live service, so the map merges new ranges before every interval's lookups:
+        // random batches with repeated starts (sized and unsized, in and across batches) and unloads, checked
+        // after each batch against a table that applies the rules directly.
+        var random = new Random(20261122);
+        var map = new MethodMap();
+        var table = new SortedDictionary<ulong, (uint Size, string Name)>();
+        int added = 0;
+        for (int batch = 0; batch < 60; batch++)
+        {
+            for (int n = random.Next(1, 120); n > 0; n--)
+            {
+                ulong start = 0x10000 + ((ulong)random.Next(0, 2000) * 0x40);
+                uint size = random.Next(3) == 0 ? 0u : (uint)random.Next(1, 0x80);
+                string name = "M" + added++;
+                map.AddMethod(start, size, "T", name, 0);
+                if (!table.TryGetValue(start, out var old) || size != 0 || old.Size == 0)
+                {
+                    table[start] = (size, "T." + name);
+                }
+            }
+
+            if (batch % 7 == 6)
+            {
+                foreach (ulong start in table.Keys.Where(_ => random.Next(10) == 0).ToList())
+                {
+                    map.RemoveMethod(start);
+                    table.Remove(start);
+                }
+            }
+
+            ulong[] starts = [.. table.Keys];
+            for (ulong address = 0x10000 - 0x10; address < 0x10000 + (2001 * 0x40); address += 0x1d)
+            {
+                Assert.AreEqual(Expected(table, starts, address), map.Resolve(address)?.Name, $"batch {batch}, address 0x{address:x}");
+            }
+        }
+
+        Assert.AreEqual(table.Count, map.Count);
+    }
+
+    private static string? Expected(SortedDictionary<ulong, (uint Size, string Name)> table, ulong[] starts, ulong address)
+    {
+        int i = Array.BinarySearch(starts, address);
+        i = i >= 0 ? i : ~i - 1;
+        if (i < 0)
+        {
+            return null;
+        }
+
+        var (size, name) = table[starts[i]];
+        ulong limit = size != 0
+            ? size
+            : Math.Min(MethodMap.AssumedMaxSizeWithoutLength, i + 1 < starts.Length ? starts[i + 1] - starts[i] : MethodMap.AssumedMaxSizeWithoutLength);
+        return address - starts[i] < limit ? name : null;
+    }
+
+    [TestMethod]
     [DataRow("System.Collections.Generic.Dictionary`2[System.__Canon,System.Int32]", "FindValue", "System.Collections.Generic.Dictionary`2.FindValue")]
     [DataRow("RateLimiterSync.LimitSync+<SyncLimitsAsync>d__4", "MoveNext", "RateLimiterSync.LimitSync/<SyncLimitsAsync>d__4.MoveNext")]
     [DataRow("", "Main", "Main")]
