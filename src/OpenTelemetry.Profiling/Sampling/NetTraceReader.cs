@@ -45,6 +45,8 @@ internal sealed class NetTraceReader : IDisposable
     private readonly Stream _stream;
     private readonly INetTraceEventHandler _handler;
     private readonly NetTraceStackCache _stacks;
+    private readonly bool _ownsStacks;
+    private readonly NetTraceReaderPool _pool;
     private readonly Dictionary<int, EventMetadata> _metadataOverflow = [];
     private EventMetadata?[] _metadata = new EventMetadata?[256];
     private byte[] _buffer;
@@ -54,14 +56,16 @@ internal sealed class NetTraceReader : IDisposable
     private NetTraceHeader _header;
     private bool _disposed;
 
-    public NetTraceReader(Stream stream, INetTraceEventHandler handler, NetTraceStackCache? stackCache = null)
+    public NetTraceReader(Stream stream, INetTraceEventHandler handler, NetTraceStackCache? stackCache = null, NetTraceReaderPool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(handler);
         _stream = stream;
         _handler = handler;
-        _stacks = stackCache ?? new NetTraceStackCache();
-        _buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
+        _pool = pool ?? NetTraceReaderPool.Shared;
+        _ownsStacks = stackCache is null;
+        _stacks = stackCache ?? _pool.RentStackCache();
+        _buffer = _pool.RentBuffer(InitialBufferSize);
     }
 
     /// <summary>Header of the stream; valid once <see cref="INetTraceEventHandler.OnTraceStart"/> was called.</summary>
@@ -131,8 +135,12 @@ internal sealed class NetTraceReader : IDisposable
         }
 
         _disposed = true;
-        ArrayPool<byte>.Shared.Return(_buffer);
+        _pool.ReturnBuffer(_buffer);
         _buffer = [];
+        if (_ownsStacks)
+        {
+            _pool.ReturnStackCache(_stacks);
+        }
     }
 
     private long Position => _bufferStreamOffset + _start;
@@ -657,9 +665,9 @@ internal sealed class NetTraceReader : IDisposable
             int available = _end - _start;
             if (count > _buffer.Length)
             {
-                byte[] larger = ArrayPool<byte>.Shared.Rent(count);
+                byte[] larger = _pool.RentBuffer(count);
                 _buffer.AsSpan(_start, available).CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(_buffer);
+                _pool.ReturnBuffer(_buffer);
                 _buffer = larger;
             }
             else

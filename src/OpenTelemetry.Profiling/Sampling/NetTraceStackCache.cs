@@ -37,6 +37,17 @@ internal sealed class NetTraceStackCache
     /// <summary>How many times the bound forced the cache to be dropped between sequence points.</summary>
     public long Evictions { get; private set; }
 
+    /// <summary>Bytes held by the cache's arrays (they grow with the largest region seen and never shrink).</summary>
+    public long RetainedBytes => ((long)_addresses.Length * sizeof(ulong)) + ((long)(_offsets.Length + _lengths.Length) * sizeof(int));
+
+    /// <summary>Empties the cache and zeroes its counters, for a new stream.</summary>
+    public void Reset()
+    {
+        Clear();
+        MissingStackLookups = 0;
+        Evictions = 0;
+    }
+
     public void Clear()
     {
         _count = 0;

@@ -216,6 +216,64 @@ public sealed class NetTraceReaderTests
     }
 
     [TestMethod]
+    public void Dispose_GivesTheBufferAndAnEmptyStackCacheToTheNextReader()
+    {
+        // A sampling window opens a session, and so a reader, every cycle: the next reader reuses what the last
+        // one allocated instead of leaving it to the large-object heap.
+        byte[] bytes = WithMetadata()
+            .WriteStackBlock(1, [0xA])
+            .WriteEventBlock([new EventSpec { MetadataId = 2, SequenceNumber = 1, StackId = 7, Timestamp = SyncQpc + 1 }])
+            .WriteEnd().ToArray();
+        var pool = new NetTraceReaderPool();
+        var first = new NetTraceReader(new MemoryStream(bytes), new RecordingHandler(), pool: pool);
+        first.Run();
+        NetTraceStackCache cache = first.StackCache;
+        Assert.AreEqual(1, cache.MissingStackLookups);
+
+        first.Dispose();
+        Assert.AreEqual(1, pool.IdleBuffers);
+        Assert.AreEqual(1, pool.IdleStackCaches);
+        var handler = new RecordingHandler();
+        using var second = new NetTraceReader(new MemoryStream(bytes), handler, pool: pool);
+
+        Assert.AreSame(cache, second.StackCache);
+        Assert.AreEqual(0, cache.Count);
+        Assert.AreEqual(0, cache.MissingStackLookups, "counters start again for the new stream");
+        Assert.AreEqual(0, pool.IdleBuffers);
+        second.Run();
+        Assert.AreEqual(1, handler.Events.Count);
+    }
+
+    [TestMethod]
+    public void Dispose_KeepsAStackCacheItWasGiven_AndThePoolStaysBounded()
+    {
+        byte[] bytes = WithMetadata().WriteEnd().ToArray();
+        var pool = new NetTraceReaderPool();
+        var own = new NetTraceStackCache();
+        new NetTraceReader(new MemoryStream(bytes), new RecordingHandler(), own, pool).Dispose();
+        Assert.AreEqual(0, pool.IdleStackCaches, "the caller owns a cache it passed in");
+        Assert.AreEqual(1, pool.IdleBuffers, "the read buffer is the reader's own");
+
+        var grown = new NetTraceStackCache();
+        grown.Add(1, 200_000);
+        Assert.IsGreaterThan(NetTraceReaderPool.MaxKeptBytes, grown.RetainedBytes);
+        pool.ReturnStackCache(grown);
+        pool.ReturnBuffer(new byte[NetTraceReaderPool.MaxKeptBytes + 1]);
+        Assert.AreEqual(0, pool.IdleStackCaches, "a cache that grew past the bound is dropped");
+        Assert.AreEqual(1, pool.IdleBuffers, "so is a buffer");
+
+        for (int i = 0; i < NetTraceReaderPool.MaxIdle + 3; i++)
+        {
+            pool.ReturnBuffer(new byte[1024]);
+            pool.ReturnStackCache(new NetTraceStackCache());
+        }
+
+        Assert.AreEqual(NetTraceReaderPool.MaxIdle, pool.IdleBuffers);
+        Assert.AreEqual(NetTraceReaderPool.MaxIdle, pool.IdleStackCaches);
+        Assert.IsGreaterThanOrEqualTo(4096, pool.RentBuffer(4096).Length, "a kept buffer too small is not handed out");
+    }
+
+    [TestMethod]
     public void Read_WhenNoSequencePointEverArrives_KeepsStackCacheBounded()
     {
         var cache = new NetTraceStackCache(maxAddresses: 64, maxStacks: 8);
