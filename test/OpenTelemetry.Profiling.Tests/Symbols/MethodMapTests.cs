@@ -100,6 +100,36 @@ public sealed class MethodMapTests
         Assert.AreEqual(table.Count, map.Count);
     }
 
+    [TestMethod]
+    public void Resolve_AfterAFewNewMethods_DoesNotCopyTheWholeMap()
+    {
+        // Tier-1 re-JITs and dynamic methods trickle in for the life of a service: each merge of a few new
+        // ranges into tens of thousands must not allocate a new table (about 32 bytes per range).
+        var map = new MethodMap();
+        for (int i = 0; i < 20_000; i++)
+        {
+            map.AddMethod(0x100000 + ((ulong)i * 0x100), 0x80, "T", "M", 0);
+        }
+
+        map.Resolve(0x100000);
+        map.AddMethod(0x10, 0x8, "T", "First", 0);
+        map.Resolve(0x10); // the table grows once, by doubling
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int merge = 0; merge < 50; merge++)
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                map.AddMethod(0x8000000 + ((ulong)((merge * 10) + i) * 0x100), 0x80, "T", "Late", 0);
+            }
+
+            Assert.AreEqual("T.Late", map.Resolve(0x8000000 + ((ulong)merge * 10 * 0x100))?.Name);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.IsLessThan(256 * 1024, allocated, $"50 merges allocated {allocated} bytes; one copy of the table is about 640 KB");
+    }
+
     private static string? Expected(SortedDictionary<ulong, (uint Size, string Name)> table, ulong[] starts, ulong address)
     {
         int i = Array.BinarySearch(starts, address);
