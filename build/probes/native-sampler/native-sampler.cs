@@ -2,16 +2,18 @@
 // cost less than the runtime's sampling rounds, and is it safe in a .NET process? A probe for issue #6.
 //
 //   gcc -O2 -shared -fPIC -fno-omit-frame-pointer build/probes/native-sampler/sampler.c -o /tmp/libnativesampler.so
-//   dotnet run -c Release build/probes/native-sampler/native-sampler.cs -- /tmp/libnativesampler.so [triples] [samples per CPU-s]
+//   dotnet run -c Release build/probes/native-sampler/native-sampler.cs -- /tmp/libnativesampler.so [triples] [samples per CPU-s] [http]
 //
 // Work: 2 threads, one per core, doing nested CPU work that allocates (so the GC suspends them while signals
-// arrive), beside 20 idle threads. Blocks of 2 s alternate: nothing; the native sampler (every thread of the
+// arrive), beside 20 idle threads; with "http", an HTTP server (Kestrel) and 32 closed-loop HttpClient
+// requesters in the process instead, each request doing a little of the same work (requests are the work). Blocks of 2 s alternate: nothing; the native sampler (every thread of the
 // process armed, new threads looked for every 500 ms, a drain every 20 ms); the runtime's sampler (an
 // EventPipe session with the sample profiler, continuous: rounds every ~1 ms; the reference). The first triple
 // is discarded. Prints the work done per block against "nothing" (mean +- standard error of the per-triple
 // ratios), the native sampler's samples per process CPU-second, frames per sample, lost samples and the GCs
 // during its blocks. It does not name frames: the kernel-sampler-wip branch showed that frame-pointer walks of
 // JIT code name 100 % of frames once the callers of x64's frameless methods are put back.
+#:sdk Microsoft.NET.Sdk.Web
 #:package Microsoft.Diagnostics.NETCore.Client
 #:property AllowUnsafeBlocks=true
 #:property PublishAot=false
@@ -24,6 +26,7 @@ using Microsoft.Diagnostics.NETCore.Client;
 string library = args.Length > 0 ? args[0] : "/tmp/libnativesampler.so";
 int pairs = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20;
 int rate = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100;
+bool http = args.Length > 3 && args[3] == "http";
 NativeLibrary.SetDllImportResolver(typeof(Native).Assembly, (name, _, _) => name == "nativesampler" ? NativeLibrary.Load(library) : IntPtr.Zero);
 int init = Native.native_sampler_init(14);
 if (init != 0)
@@ -34,8 +37,37 @@ if (init != 0)
 
 long[] work = new long[2];
 var stop = false;
-var threads = Enumerable.Range(0, work.Length).Select(i => new Thread(() => Workload.Run(ref work[i], ref stop)) { IsBackground = true }).ToList();
-threads.ForEach(t => t.Start());
+if (http)
+{
+    // An HTTP server and its closed-loop clients in this process, as in the showcase: sockets, system calls
+    // and tens of thousands of context switches a second, so signals also land in and around system calls.
+    var builder = WebApplication.CreateSlimBuilder();
+    builder.Logging.ClearProviders();
+    builder.WebHost.UseUrls("http://127.0.0.1:0");
+    var app = builder.Build();
+    app.MapGet("/check/{key}", (string key) => Workload.Nested(2_000) ^ key.Length);
+    await app.StartAsync();
+    string address = app.Urls.First();
+    var requester = new HttpClient();
+    for (int i = 0; i < 32; i++)
+    {
+        int slot = i % 2;
+        _ = Task.Run(async () =>
+        {
+            while (!Volatile.Read(ref stop))
+            {
+                using var response = await requester.GetAsync($"{address}/check/k{slot}");
+                await response.Content.ReadAsByteArrayAsync();
+                Interlocked.Increment(ref work[slot]);
+            }
+        });
+    }
+}
+else
+{
+    var threads = Enumerable.Range(0, work.Length).Select(i => new Thread(() => Workload.Run(ref work[i], ref stop)) { IsBackground = true }).ToList();
+    threads.ForEach(t => t.Start());
+}
 
 // Idle threads, as a server's pools have: the runtime's sampler walks them every round, the native one never
 // sees them (they use no CPU).
