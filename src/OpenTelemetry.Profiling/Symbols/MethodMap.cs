@@ -178,7 +178,7 @@ internal sealed class MethodMap
             }
         }
 
-        // Entries below i are already in place; a merged duplicate left k above i, so close the gap.
+        // Entries up to i never moved; each merged duplicate left one slot free between i and k: close the gap.
         int gap = k - i;
         if (gap > 0)
         {
