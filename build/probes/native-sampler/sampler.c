@@ -170,7 +170,8 @@ void native_sampler_disarm(long timer)
     timer_delete((timer_t)(intptr_t)timer);
 }
 
-// Copies up to max complete samples, in order, as (tid, timestamp, frame count, frames...) records of int64s.
+// Copies complete samples, in order and while they fit in capacity int64s, as (tid, timestamp, frame count,
+// frames...) records.
 // Returns the number of int64s written. Single consumer.
 int native_sampler_drain(int64_t *into, int capacity)
 {
