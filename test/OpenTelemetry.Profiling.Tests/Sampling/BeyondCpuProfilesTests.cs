@@ -231,19 +231,24 @@ public sealed class BeyondCpuProfilesTests
         var waited = TimeSpan.Zero;
         for (int i = 0; i < waits; i++)
         {
-            // A flag, not an event: ManualResetEventSlim takes a lock of its own, which can contend too.
-            bool held = false;
+            // Flags, not events: ManualResetEventSlim takes a lock of its own, which can contend too. The holder
+            // starts its hold only once this thread is about to take the lock: on a busy machine this thread
+            // can lose its core for longer than the hold after seeing the lock taken, and then it would take
+            // the lock uncontended.
+            bool held = false, trying = false;
             var holder = new Thread(() =>
             {
                 lock (gate)
                 {
                     Volatile.Write(ref held, true);
+                    SpinWait.SpinUntil(() => Volatile.Read(ref trying));
                     Thread.Sleep(hold);
                 }
             });
             holder.Start();
             SpinWait.SpinUntil(() => Volatile.Read(ref held));
             long start = Stopwatch.GetTimestamp();
+            Volatile.Write(ref trying, true);
             lock (gate)
             {
                 waited += Stopwatch.GetElapsedTime(start);
