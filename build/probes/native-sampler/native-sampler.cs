@@ -11,7 +11,8 @@
 // EventPipe session with the sample profiler, continuous: rounds every ~1 ms; the reference). The first triple
 // is discarded. Prints the work done per block against "nothing" (mean +- standard error of the per-triple
 // ratios), the native sampler's samples per process CPU-second, frames per sample, lost samples and the GCs
-// during its blocks. It does not name frames: the kernel-sampler-wip branch showed that frame-pointer walks of
+// during its blocks, and for stacks of fewer than 8 frames the mappings (file, or anonymous memory: JIT code)
+// where their walk began and where it stopped. It does not name frames: the kernel-sampler-wip branch showed that frame-pointer walks of
 // JIT code name 100 % of frames once the callers of x64's frameless methods are put back.
 #:sdk Microsoft.NET.Sdk.Web
 #:package Microsoft.Diagnostics.NETCore.Client
@@ -79,6 +80,7 @@ for (int i = 0; i < 20; i++)
 
 var armed = new Dictionary<int, long>();
 long samples = 0, frames = 0, deepSamples = 0;
+var shallowEnds = new List<(ulong Leaf, ulong Last)>(); // where the walk of a short stack began and stopped
 long[] drained = new long[1 << 20];
 var samplingOn = false;
 var drainer = new Thread(() =>
@@ -113,6 +115,11 @@ var drainer = new Thread(() =>
                 samples++;
                 frames += count;
                 deepSamples += count >= 8 ? 1 : 0;
+                if (count < 8 && shallowEnds.Count < 100_000)
+                {
+                    shallowEnds.Add(((ulong)drained[i + 3], (ulong)drained[i + 2 + count]));
+                }
+
                 i += 3 + count;
             }
         }
@@ -209,6 +216,21 @@ var (rm, re) = Stats(ratiosRuntime);
 Console.WriteLine($"native sampler / nothing:  {nm:F4} +- {ne:F4}   ({rate} samples per thread CPU-s asked)");
 Console.WriteLine($"runtime sampler / nothing: {rm:F4} +- {re:F4}   (continuous, rounds every ~1 ms)");
 Console.WriteLine($"native: {nativeSamples / nativeCpu:F1} samples per process CPU-s, {(double)frames / Math.Max(1, samples):F1} frames per sample, {100.0 * deepSamples / Math.Max(1, samples):F1} % with 8 or more, {Native.native_sampler_lost()} lost, {(double)Native.native_sampler_chunk_reads() / Math.Max(1, samples):F2} stack reads per sample, {nativeGcs} GCs during its blocks");
+
+// Where stacks of fewer than 8 frames started and where their walk stopped, by mapping: a file (libc, the
+// runtime, the System.Native shim) or anonymous executable memory (JIT-compiled code and the runtime's stubs).
+var maps = File.ReadAllLines("/proc/self/maps").Select(line => line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries)).Select(f =>
+{
+    string[] range = f[0].Split('-');
+    string name = f.Length > 5 ? Path.GetFileName(f[5].Trim()) : "[anonymous]";
+    return (Start: Convert.ToUInt64(range[0], 16), End: Convert.ToUInt64(range[1], 16), Name: name.Length == 0 ? f[5].Trim() : name);
+}).ToList();
+string Where(ulong address) => maps.FirstOrDefault(m => address >= m.Start && address < m.End).Name ?? "(unmapped)";
+foreach (var (label, pick) in new (string, Func<(ulong Leaf, ulong Last), ulong>)[] { ("leaf", e => e.Leaf), ("last frame", e => e.Last) })
+{
+    var groups = shallowEnds.GroupBy(e => Where(pick(e))).OrderByDescending(g => g.Count()).Take(6);
+    Console.WriteLine($"short stacks ({shallowEnds.Count}), {label} in: " + string.Join(", ", groups.Select(g => $"{g.Key} {100.0 * g.Count() / shallowEnds.Count:F0} %")));
+}
 return 0;
 
 static class Workload
