@@ -11,8 +11,9 @@
 // EventPipe session with the sample profiler, continuous: rounds every ~1 ms; the reference). The first triple
 // is discarded. Prints the work done per block against "nothing" (mean +- standard error of the per-triple
 // ratios), the native sampler's samples per process CPU-second, frames per sample, lost samples and the GCs
-// during its blocks, and for stacks of fewer than 8 frames the mappings (file, or anonymous memory: JIT code)
-// where their walk began and where it stopped. It does not name frames: the kernel-sampler-wip branch showed that frame-pointer walks of
+// during its blocks, the share of samples whose first frame record was found by scanning, for stacks of fewer
+// than 8 frames the mappings (file, or anonymous memory: JIT code) where their walk began and where it stopped,
+// and for samples taken in libc the mappings of the next three frames. It does not name frames: the kernel-sampler-wip branch showed that frame-pointer walks of
 // JIT code name 100 % of frames once the callers of x64's frameless methods are put back.
 #:sdk Microsoft.NET.Sdk.Web
 #:package Microsoft.Diagnostics.NETCore.Client
@@ -81,6 +82,7 @@ for (int i = 0; i < 20; i++)
 var armed = new Dictionary<int, long>();
 long samples = 0, frames = 0, deepSamples = 0;
 var shallowEnds = new List<(ulong Leaf, ulong Last)>(); // where the walk of a short stack began and stopped
+var firstFrames = new List<ulong[]>(); // the first 4 frames of some samples, to see what the walk found
 long[] drained = new long[1 << 20];
 var samplingOn = false;
 var drainer = new Thread(() =>
@@ -115,6 +117,11 @@ var drainer = new Thread(() =>
                 samples++;
                 frames += count;
                 deepSamples += count >= 8 ? 1 : 0;
+                if (count >= 4 && firstFrames.Count < 50_000)
+                {
+                    firstFrames.Add([(ulong)drained[i + 3], (ulong)drained[i + 4], (ulong)drained[i + 5], (ulong)drained[i + 6]]);
+                }
+
                 if (count < 8 && shallowEnds.Count < 100_000)
                 {
                     shallowEnds.Add(((ulong)drained[i + 3], (ulong)drained[i + 2 + count]));
@@ -215,7 +222,7 @@ var (nm, ne) = Stats(ratiosNative);
 var (rm, re) = Stats(ratiosRuntime);
 Console.WriteLine($"native sampler / nothing:  {nm:F4} +- {ne:F4}   ({rate} samples per thread CPU-s asked)");
 Console.WriteLine($"runtime sampler / nothing: {rm:F4} +- {re:F4}   (continuous, rounds every ~1 ms)");
-Console.WriteLine($"native: {nativeSamples / nativeCpu:F1} samples per process CPU-s, {(double)frames / Math.Max(1, samples):F1} frames per sample, {100.0 * deepSamples / Math.Max(1, samples):F1} % with 8 or more, {Native.native_sampler_lost()} lost, {(double)Native.native_sampler_chunk_reads() / Math.Max(1, samples):F2} stack reads per sample, {nativeGcs} GCs during its blocks");
+Console.WriteLine($"native: {nativeSamples / nativeCpu:F1} samples per process CPU-s, {(double)frames / Math.Max(1, samples):F1} frames per sample, {100.0 * deepSamples / Math.Max(1, samples):F1} % with 8 or more, {Native.native_sampler_lost()} lost, {(double)Native.native_sampler_chunk_reads() / Math.Max(1, samples):F2} stack reads per sample, {100.0 * Native.native_sampler_scanned() / Math.Max(1, samples):F1} % found their first frame record by scanning, {nativeGcs} GCs during its blocks");
 
 // Where stacks of fewer than 8 frames started and where their walk stopped, by mapping: a file (libc, the
 // runtime, the System.Native shim) or anonymous executable memory (JIT-compiled code and the runtime's stubs).
@@ -230,6 +237,15 @@ foreach (var (label, pick) in new (string, Func<(ulong Leaf, ulong Last), ulong>
 {
     var groups = shallowEnds.GroupBy(e => Where(pick(e))).OrderByDescending(g => g.Count()).Take(6);
     Console.WriteLine($"short stacks ({shallowEnds.Count}), {label} in: " + string.Join(", ", groups.Select(g => $"{g.Key} {100.0 * g.Count() / shallowEnds.Count:F0} %")));
+}
+
+// For samples whose leaf is in libc: where the next three frames are (a caller found by scanning past libc
+// should be the runtime's native shims or JIT-compiled code, never libc again or unmapped memory).
+var fromLibc = firstFrames.Where(f => Where(f[0]).StartsWith("libc.", StringComparison.Ordinal)).ToList();
+for (int depth = 1; depth < 4; depth++)
+{
+    var groups = fromLibc.GroupBy(f => Where(f[depth])).OrderByDescending(g => g.Count()).Take(5);
+    Console.WriteLine($"leaf in libc ({fromLibc.Count}), frame {depth} in: " + string.Join(", ", groups.Select(g => $"{g.Key} {100.0 * g.Count() / Math.Max(1, fromLibc.Count):F0} %")));
 }
 return 0;
 
@@ -288,4 +304,7 @@ static partial class Native
 
     [LibraryImport("nativesampler")]
     internal static partial ulong native_sampler_chunk_reads();
+
+    [LibraryImport("nativesampler")]
+    internal static partial ulong native_sampler_scanned();
 }

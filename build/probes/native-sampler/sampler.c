@@ -7,7 +7,8 @@
 // event, which is switched in and out with its thread). The handler copies the top of the interrupted stack
 // with process_vm_readv (a bad address gives EFAULT instead of a fault), follows the frame-pointer chain in the
 // copy, reading further chunks when the chain leaves it, and appends (thread, time, addresses) to a ring that
-// a managed thread drains. It takes no lock and allocates nothing, so it is safe wherever the thread stopped.
+// a managed thread drains. Where the frame-pointer register starts no plausible chain (libc has no frame
+// pointers), it scans up from the stack pointer for the first frame record that does. It takes no lock and allocates nothing, so it is safe wherever the thread stopped.
 //
 //   gcc -O2 -shared -fPIC -fno-omit-frame-pointer build/probes/native-sampler/sampler.c -o /tmp/libnativesampler.so
 #define _GNU_SOURCE
@@ -41,6 +42,7 @@ static _Atomic uint64_t write_index;
 static _Atomic uint64_t read_index;
 static _Atomic uint64_t lost;
 static _Atomic uint64_t chunk_reads;
+static _Atomic uint64_t scanned;
 static pid_t own_pid;
 
 static int read_chunk(uintptr_t address, uint8_t *into, size_t bytes)
@@ -49,6 +51,28 @@ static int read_chunk(uintptr_t address, uint8_t *into, size_t bytes)
     struct iovec remote = { (void *)address, bytes };
     atomic_fetch_add_explicit(&chunk_reads, 1, memory_order_relaxed);
     return syscall(SYS_process_vm_readv, own_pid, &local, 1, &remote, 1, 0) == (long)bytes ? 0 : -1;
+}
+
+// Whether a frame record (saved frame pointer, return address) at address, inside the chunk, starts a chain that
+// goes up the stack for two more links, as far as the chunk shows.
+static int plausible_record(const uint8_t *chunk, uintptr_t chunk_start, uintptr_t chunk_end, uintptr_t address)
+{
+    for (int link = 0; link < 3; link++) {
+        if (address + 16 > chunk_end) {
+            return link > 0; // left the copy after at least one good link
+        }
+
+        const uint64_t *pair = (const uint64_t *)(chunk + (address - chunk_start));
+        uintptr_t next = (uintptr_t)pair[0];
+        uintptr_t ret = (uintptr_t)pair[1];
+        if (ret < 0x10000 || ret >= ((uintptr_t)1 << 47) || next <= address || (next & 7) != 0 || next - address > (1u << 20)) {
+            return 0;
+        }
+
+        address = next;
+    }
+
+    return 1;
 }
 
 static void on_sample(int signal_number, siginfo_t *info, void *context)
@@ -90,6 +114,47 @@ static void on_sample(int signal_number, siginfo_t *info, void *context)
     uint8_t chunk[CHUNK_BYTES];
     uintptr_t chunk_start = 0, chunk_end = 0;
     uintptr_t previous = sp;
+
+    // Code built without frame pointers (libc's system-call wrappers, where threads spend the CPU time of their
+    // system calls) leaves the frame-pointer register useless. Then look up the stack from sp for the first
+    // frame record that starts a plausible chain and walk on from it: that skips the frameless function's
+    // direct caller but recovers the managed callers above it.
+    int fp_plausible = fp >= sp && (fp & 7) == 0 && fp - sp < (1u << 20);
+    if (fp_plausible) {
+        // The copy at fp serves the walk below as well.
+        size_t bytes = CHUNK_BYTES;
+        chunk_start = fp & ~(uintptr_t)15;
+        if (read_chunk(chunk_start, chunk, bytes) != 0) {
+            bytes = 4096 - (chunk_start & 4095);
+            if (bytes < 16 || read_chunk(chunk_start, chunk, bytes) != 0) {
+                bytes = 0;
+            }
+        }
+
+        chunk_end = chunk_start + bytes;
+        fp_plausible = bytes != 0 && plausible_record(chunk, chunk_start, chunk_end, fp);
+    }
+
+    if (!fp_plausible) {
+        size_t bytes = CHUNK_BYTES;
+        chunk_start = sp & ~(uintptr_t)7;
+        if (read_chunk(chunk_start, chunk, bytes) != 0) {
+            bytes = 4096 - (chunk_start & 4095);
+            if (bytes < 16 || read_chunk(chunk_start, chunk, bytes) != 0) {
+                bytes = 0;
+            }
+        }
+
+        chunk_end = chunk_start + bytes;
+        fp = 0;
+        for (uintptr_t address = chunk_start; address + 16 <= chunk_end; address += 8) {
+            if (plausible_record(chunk, chunk_start, chunk_end, address)) {
+                fp = address;
+                atomic_fetch_add_explicit(&scanned, 1, memory_order_relaxed);
+                break;
+            }
+        }
+    }
     while (n < MAX_FRAMES && fp >= previous && (fp & 7) == 0 && fp - sp < (64u << 20)) {
         if (fp < chunk_start || fp + 16 > chunk_end) {
             chunk_start = fp & ~(uintptr_t)15;
@@ -205,3 +270,5 @@ int native_sampler_drain(int64_t *into, int capacity)
 uint64_t native_sampler_lost(void) { return atomic_load(&lost); }
 
 uint64_t native_sampler_chunk_reads(void) { return atomic_load(&chunk_reads); }
+
+uint64_t native_sampler_scanned(void) { return atomic_load(&scanned); }
