@@ -53,6 +53,18 @@ static int read_chunk(uintptr_t address, uint8_t *into, size_t bytes)
     return syscall(SYS_process_vm_readv, own_pid, &local, 1, &remote, 1, 0) == (long)bytes ? 0 : -1;
 }
 
+// Copies the stack from start: a whole chunk, or, when the next page is not mapped (the top of the stack), the
+// rest of start's page. Returns the end of what was copied; start itself when nothing could be.
+static uintptr_t copy_stack(uintptr_t start, uint8_t *chunk)
+{
+    if (read_chunk(start, chunk, CHUNK_BYTES) == 0) {
+        return start + CHUNK_BYTES;
+    }
+
+    size_t bytes = 4096 - (start & 4095);
+    return bytes >= 16 && read_chunk(start, chunk, bytes) == 0 ? start + bytes : start;
+}
+
 // Whether a frame record (saved frame pointer, return address) at address, inside the chunk, starts a chain that
 // goes up the stack for two more links, as far as the chunk shows.
 static int plausible_record(const uint8_t *chunk, uintptr_t chunk_start, uintptr_t chunk_end, uintptr_t address)
@@ -122,30 +134,14 @@ static void on_sample(int signal_number, siginfo_t *info, void *context)
     int fp_plausible = fp >= sp && (fp & 7) == 0 && fp - sp < (1u << 20);
     if (fp_plausible) {
         // The copy at fp serves the walk below as well.
-        size_t bytes = CHUNK_BYTES;
         chunk_start = fp & ~(uintptr_t)15;
-        if (read_chunk(chunk_start, chunk, bytes) != 0) {
-            bytes = 4096 - (chunk_start & 4095);
-            if (bytes < 16 || read_chunk(chunk_start, chunk, bytes) != 0) {
-                bytes = 0;
-            }
-        }
-
-        chunk_end = chunk_start + bytes;
-        fp_plausible = bytes != 0 && plausible_record(chunk, chunk_start, chunk_end, fp);
+        chunk_end = copy_stack(chunk_start, chunk);
+        fp_plausible = chunk_end != chunk_start && plausible_record(chunk, chunk_start, chunk_end, fp);
     }
 
     if (!fp_plausible) {
-        size_t bytes = CHUNK_BYTES;
         chunk_start = sp & ~(uintptr_t)7;
-        if (read_chunk(chunk_start, chunk, bytes) != 0) {
-            bytes = 4096 - (chunk_start & 4095);
-            if (bytes < 16 || read_chunk(chunk_start, chunk, bytes) != 0) {
-                bytes = 0;
-            }
-        }
-
-        chunk_end = chunk_start + bytes;
+        chunk_end = copy_stack(chunk_start, chunk);
         fp = 0;
         for (uintptr_t address = chunk_start; address + 16 <= chunk_end; address += 8) {
             if (plausible_record(chunk, chunk_start, chunk_end, address)) {
@@ -155,19 +151,14 @@ static void on_sample(int signal_number, siginfo_t *info, void *context)
             }
         }
     }
+
     while (n < MAX_FRAMES && fp >= previous && (fp & 7) == 0 && fp - sp < (64u << 20)) {
         if (fp < chunk_start || fp + 16 > chunk_end) {
             chunk_start = fp & ~(uintptr_t)15;
-            size_t bytes = CHUNK_BYTES;
-            // Stay within the page of fp if the next page might not be mapped: read a chunk, else just this page.
-            if (read_chunk(chunk_start, chunk, bytes) != 0) {
-                bytes = 4096 - (chunk_start & 4095);
-                if (bytes < 16 || read_chunk(chunk_start, chunk, bytes) != 0) {
-                    break;
-                }
+            chunk_end = copy_stack(chunk_start, chunk);
+            if (fp + 16 > chunk_end) {
+                break; // nothing copied, or the page ended inside the record
             }
-
-            chunk_end = chunk_start + bytes;
         }
 
         const uint64_t *pair = (const uint64_t *)(chunk + (fp - chunk_start));
