@@ -11,7 +11,7 @@
 //
 // Prints, best of five runs, in CPU time of the process (so another busy process does not move them much):
 //   - microseconds of CPU per context switch (two threads pinned to one CPU handing a token back and forth through
-//     eventfds) with no timer and with a timer at 60 samples per CPU-second on each thread;
+//     eventfds: hand-off.h) with no timer and with a timer at 60 samples per CPU-second on each thread;
 //   - microseconds per sample: a CPU-bound loop timed with no timer and with a timer at 2,000 samples per
 //     CPU-second (to make the cost measurable; the kernel checks CPU timers at its tick, so at most HZ
 //     samples per CPU-second are taken), the difference divided by the samples taken;
@@ -19,18 +19,12 @@
 //     tick, so thousands of signals make the cost stand out of the loop's own variation);
 //   - what that would cost a process at the default target (55 samples per CPU-second) on both cores.
 #define _GNU_SOURCE
-#include <pthread.h>
-#include <sched.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <ucontext.h>
-#include <unistd.h>
+#include "hand-off.h"
 
 #define MAX_FRAMES 128
 #define SAMPLE_SLOTS 4096
@@ -43,8 +37,6 @@ struct thread_samples {
 };
 
 static __thread struct thread_samples *current_samples;
-static const long hand_offs = 200000;
-static int token[2];
 static long timer_period_ns;
 
 static void on_sample(int signal_number, siginfo_t *info, void *context)
@@ -129,32 +121,19 @@ static long disarm_timer(timer_t timer)
     return taken;
 }
 
-static void *hand_off(void *argument)
+// Each hand-off thread's own timer, armed when it starts and deleted when it ends.
+static __thread timer_t hand_off_timer;
+
+static void arm_hand_off_timer(void) { hand_off_timer = arm_timer(timer_period_ns); }
+
+static void disarm_hand_off_timer(void) { disarm_timer(hand_off_timer); }
+
+static double switch_microseconds(long period_ns)
 {
-    int side = (int)(intptr_t)argument;
-    cpu_set_t cpus;
-    CPU_ZERO(&cpus);
-    CPU_SET(0, &cpus);
-    sched_setaffinity(0, sizeof cpus, &cpus);
-    timer_t timer = 0;
-    if (timer_period_ns != 0) {
-        timer = arm_timer(timer_period_ns);
-    }
-
-    uint64_t value = 1;
-    for (long i = 0; i < hand_offs; i++) {
-        if (side == 0) {
-            if (write(token[1], &value, 8) != 8 || read(token[0], &value, 8) != 8) exit(1);
-        } else {
-            if (read(token[1], &value, 8) != 8 || write(token[0], &value, 8) != 8) exit(1);
-        }
-    }
-
-    if (timer_period_ns != 0) {
-        disarm_timer(timer);
-    }
-
-    return NULL;
+    timer_period_ns = period_ns;
+    return period_ns == 0
+        ? microseconds_per_switch(CLOCK_PROCESS_CPUTIME_ID, NULL, NULL)
+        : microseconds_per_switch(CLOCK_PROCESS_CPUTIME_ID, arm_hand_off_timer, disarm_hand_off_timer);
 }
 
 // CPU time of the process, not wall time: the figures then hold on a machine that is busy with other work.
@@ -162,20 +141,7 @@ static double seconds_since(const struct timespec *start)
 {
     struct timespec end;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &end);
-    return (double)(end.tv_sec - start->tv_sec) + ((double)(end.tv_nsec - start->tv_nsec) / 1e9);
-}
-
-static double microseconds_per_switch(long period_ns)
-{
-    timer_period_ns = period_ns;
-    struct timespec start;
-    pthread_t first, second;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &start);
-    pthread_create(&first, NULL, hand_off, (void *)0);
-    pthread_create(&second, NULL, hand_off, (void *)1);
-    pthread_join(first, NULL);
-    pthread_join(second, NULL);
-    return seconds_since(&start) / (2.0 * (double)hand_offs) * 1e6;
+    return seconds_between(start, &end);
 }
 
 // A few nested calls so the handler has frames to walk (built with frame pointers below).
@@ -199,10 +165,7 @@ static clockid_t loop_clock = CLOCK_THREAD_CPUTIME_ID;
 static void *cpu_loop(void *argument)
 {
     long period_ns = (long)(intptr_t)argument;
-    cpu_set_t cpus;
-    CPU_ZERO(&cpus);
-    CPU_SET(1, &cpus);
-    sched_setaffinity(0, sizeof cpus, &cpus);
+    pin_to_cpu(1);
     timer_t timer = 0;
     if (period_ns != 0) {
         timer = arm_timer_on(loop_clock, period_ns);
@@ -238,8 +201,6 @@ int main(void)
     action.sa_flags = SA_SIGINFO | SA_RESTART;
     sigemptyset(&action.sa_mask);
     sigaction(SIGPROF, &action, NULL);
-    token[0] = eventfd(0, 0);
-    token[1] = eventfd(0, 0);
 
     const long default_period = 1000000000L / 60;
     const long fast_period = 1000000000L / 2000;
@@ -249,9 +210,9 @@ int main(void)
     double best_wall = 1e9;
     long signals_in_best = 0;
     for (int run = 0; run < 5; run++) {
-        double value = microseconds_per_switch(0);
+        double value = switch_microseconds(0);
         best_switch[0] = value < best_switch[0] ? value : best_switch[0];
-        value = microseconds_per_switch(default_period);
+        value = switch_microseconds(default_period);
         best_switch[1] = value < best_switch[1] ? value : best_switch[1];
 
         long taken;
