@@ -4,6 +4,17 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# The native CPU sampler is built with gcc (src/OpenTelemetry.Profiling/Native); without it the build falls back to
+# the runtime's sampler and the test that expects the native sampler on Linux fails. Install it when we can.
+if [ "$(uname -s)" = "Linux" ] && ! command -v gcc >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "gcc not found: installing it (apt-get install gcc) for the native CPU sampler"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev >/dev/null; } || echo "warning: could not install gcc"
+  else
+    echo "warning: gcc not found; install it (apt-get install gcc) so the native CPU sampler is built"
+  fi
+fi
+
 configuration="${CONFIGURATION:-Release}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

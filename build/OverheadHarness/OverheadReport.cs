@@ -53,7 +53,7 @@ internal static class OverheadReport
         double blockUserCpu = rounds.Sum(r => r[BlockMode.On].UserCpuSeconds);
         long samples = exports.Sum(e => e.Samples);
         double cpu = exports.Sum(e => e.CpuSeconds);
-        Console.WriteLine(string.Create(Invariant, $"{"samples per user-mode cpu-s",-32}{blockSamples / blockUserCpu,15:F1}          (steady state: {blockSamples:N0} samples in the CPU profiles of the measured blocks / {blockUserCpu:F1} user-mode cpu-s, the CPU the runtime's sampler can see)"));
+        Console.WriteLine(string.Create(Invariant, $"{"samples per user-mode cpu-s",-32}{blockSamples / blockUserCpu,15:F1}          (steady state: {blockSamples:N0} samples in the CPU profiles of the measured blocks / {blockUserCpu:F1} user-mode cpu-s, the CPU that CPU samples cover)"));
         Console.WriteLine(string.Create(Invariant, $"{"samples per process cpu-s",-32}{blockSamples / blockCpu,15:F1}          (the same over {blockCpu:F1} process cpu-s, kernel included: the kernel took {1 - (blockUserCpu / blockCpu):P0}; whole lifetimes incl. start-up: {samples / cpu:F1}, {exports.Count} lifetimes of {lifetime / exports.Count:F1} s, {exports.Sum(e => e.Requests)} export requests)"));
         return throughput;
     }

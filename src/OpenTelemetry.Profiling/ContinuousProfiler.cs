@@ -36,6 +36,7 @@ internal sealed class ContinuousProfiler : IDisposable
     private EventPipeSessionRunner? methodRunner;
     private EventPipeSessionRunner? eventRunner;
     private SamplingScheduler? sampling;
+    private NativeCpuSampler? nativeSampler;
     private Thread? exportThread;
     private Thread? rundownThread;
     private DateTimeOffset intervalStart;
@@ -57,9 +58,15 @@ internal sealed class ContinuousProfiler : IDisposable
     /// <summary>Gets the spans in flight, for the wall profile's awaiting time (null when wall time is off).</summary>
     internal InFlightSpans? InFlight { get; }
 
-    /// <summary>Tells whether samples may exist for a span: whether a sampling window was open during its life.</summary>
-    internal bool MayHaveSamples(Activity span) =>
-        this.sampling?.OverlapsSampling(span.StartTimeUtc, span.StartTimeUtc + span.Duration) ?? false;
+    /// <summary>Gets the native sampler when CPU samples come from it (null when they come from the runtime's sampler).</summary>
+    internal NativeCpuSampler? NativeSampler => this.nativeSampler;
+
+    /// <summary>
+    /// Tells whether samples may exist for a span: always with the native sampler (it never pauses), else
+    /// whether a sampling window was open during its life.
+    /// </summary>
+    internal bool MayHaveSamples(Activity span) => this.nativeSampler is not null
+        || (this.sampling?.OverlapsSampling(span.StartTimeUtc, span.StartTimeUtc + span.Duration) ?? false);
 
     /// <summary>Starts sampling. Returns false, after one diagnostic, when EventPipe is not available.</summary>
     public bool Start()
@@ -150,11 +157,23 @@ internal sealed class ContinuousProfiler : IDisposable
                 this.samples.ExcludeThread);
             this.eventRunner = this.StartEventSession();
             this.rundownThread = ProfilerThread.Start("Rundown", this.samples.ExcludeThread, () => this.RunRundown(methodHandler));
+            this.nativeSampler = this.StartNativeSampler();
+            this.samples.RuntimeCpuSamples = this.nativeSampler is null;
+            if (this.nativeSampler is not null && !this.options.WallTimeEnabled)
+            {
+                // CPU comes from the native sampler and no wall profile is wanted: the runtime's sampler is not needed.
+                return true;
+            }
+
+            // With native CPU samples, the runtime's windows only serve the wall profile: 1 % of the time is plenty,
+            // since every round samples every managed thread.
+            bool wallOnly = this.nativeSampler is not null;
+            double duty = wallOnly && !this.options.IsSamplingDutyCycleSet ? ProfilingOptions.WallDutyCycleWithNativeCpu : this.options.SamplingDutyCycle;
             this.sampling = new SamplingScheduler(
                 this.StartSampler,
                 this.options.SamplingCycle,
-                this.options.SamplingDutyCycle,
-                this.options.EffectiveTargetSamplesPerCpuSecond,
+                duty,
+                wallOnly ? 0 : this.options.EffectiveTargetSamplesPerCpuSecond,
                 () => this.samples.CpuSamples,
                 this.samples.ExcludeThread,
                 active =>
@@ -243,6 +262,24 @@ internal sealed class ContinuousProfiler : IDisposable
             this.samples.ExcludeThread);
     }
 
+    /// <summary>Starts the native sampler unless the runtime's sampler was asked for; null when it is not available here.</summary>
+    private NativeCpuSampler? StartNativeSampler()
+    {
+        if (this.options.CpuSampler == CpuSampler.Runtime)
+        {
+            return null;
+        }
+
+        var sampler = NativeCpuSampler.TryStart(this.options.NativeSamplesPerCpuSecond, this.samples.OnCpuSample, this.samples.ExcludeThread, this.samples.IsOwnThread, this.methods.StartOf, out string reason);
+        if (sampler is null)
+        {
+            bool platform = OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.Arm64;
+            ProfilingEventSource.Log.NativeSamplerUnavailable(reason, this.options.CpuSampler == CpuSampler.Native || platform);
+        }
+
+        return sampler;
+    }
+
     private EventPipeSessionRunner StartSampler() => EventPipeSessionRunner.Start(
         "Sampler",
         [new EventPipeProvider(RuntimeEvents.SampleProfilerProvider, System.Diagnostics.Tracing.EventLevel.Informational)],
@@ -279,6 +316,7 @@ internal sealed class ContinuousProfiler : IDisposable
 
     private void StopSessions()
     {
+        this.nativeSampler?.Dispose();
         this.sampling?.Dispose();
         this.eventRunner?.Stop(DrainTimeout);
         this.eventRunner?.Dispose();
@@ -321,7 +359,9 @@ internal sealed class ContinuousProfiler : IDisposable
                 var aggregator = interval.Aggregators[i]!;
                 if (aggregator.SampleCount > 0)
                 {
-                    inputs.Add(new ProfileInput(interval.Types[i], aggregator, Period(interval.Types[i], interval, duration)));
+                    bool nativeCpu = interval.Types[i] == ProfileType.Cpu && this.nativeSampler is not null;
+                    long period = nativeCpu ? (long)this.nativeSampler!.PeriodNanos : Period(interval.Types[i], interval, duration);
+                    inputs.Add(new ProfileInput(interval.Types[i], aggregator, period, FramePointerStacks: nativeCpu));
                 }
             }
 
@@ -350,7 +390,7 @@ internal sealed class ContinuousProfiler : IDisposable
     }
 
     /// <summary>
-    /// The period each profile reports. CPU and wall time: the wall time the interval's rounds covered (from
+    /// The period each profile reports (CPU samples from the native sampler report the CPU time each stands for instead). CPU and wall time: the wall time the interval's rounds covered (from
     /// the previous interval's last round to this one's, else the interval's duration) per sampling round, so
     /// that with windows open 10 % of the time each round stands for ten sampler periods and count x period
     /// estimates the whole interval instead of looking like only the sampled tenth.

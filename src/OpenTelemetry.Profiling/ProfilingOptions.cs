@@ -12,6 +12,7 @@ public sealed class ProfilingOptions
     private TimeSpan? samplingWindow;
     private double? samplingDutyCycle;
     private int? targetSamplesPerCpuSecond;
+    private CpuSampler? cpuSampler;
     private bool? addPyroscopeProfileIdToSpans;
     private bool? wallTimeEnabled;
     private bool? allocationsEnabled;
@@ -111,8 +112,10 @@ public sealed class ProfilingOptions
     }
 
     /// <summary>
-    /// Gets or sets how many CPU samples per user-mode CPU-second of the process the default duty cycle aims
-    /// for. After each window the profiler measures how many CPU samples a user-mode CPU-second gave and sizes
+    /// Gets or sets how many CPU samples per CPU-second are taken. With CPU samples from the native sampler
+    /// (<see cref="CpuSampler"/>) this is the rate itself: one sample per 1 ÷ this second of each thread's CPU
+    /// time, all the time (0 means the default; the kernel's tick, usually 250 or 1000 a second, is the most it
+    /// gives). With the runtime's sampler it is what the default duty cycle aims for, per user-mode CPU-second. After each window the profiler measures how many CPU samples a user-mode CPU-second gave and sizes
     /// the next window to reach this rate over the whole cycle, within 0.01 and <see cref="SamplingDutyCycle"/>
     /// (then raised when there is CPU headroom). Every sampling round walks every managed thread, so a process
     /// with many threads reaches the target with shorter windows, at a cost that stays about the same. Kernel
@@ -136,6 +139,30 @@ public sealed class ProfilingOptions
     }
 
     /// <summary>
+    /// Gets or sets where CPU samples come from. <see cref="Profiling.CpuSampler.Auto"/> (the default) uses the
+    /// profiler's native sampler where it is available (Linux x64 and Arm64; its library is built with the project
+    /// where gcc is installed): each thread gets a timer on its own CPU clock and is sampled after every
+    /// 1 ÷ <see cref="TargetSamplesPerCpuSecond"/> second of its CPU time, all the time, without suspending the
+    /// runtime. Elsewhere, or when the process's SIGPROF is already taken, it uses the runtime's sampler in the
+    /// windows described at <see cref="SamplingDutyCycle"/>. With native CPU samples the runtime's sampler still
+    /// runs for the wall-time profile, in windows of 1 % of the time unless <see cref="SamplingDutyCycle"/> is set.
+    /// Environment: <c>OTEL_DOTNET_PROFILING_CPU_SAMPLER</c> (<c>auto</c>, <c>native</c> or <c>runtime</c>).
+    /// </summary>
+    public CpuSampler CpuSampler
+    {
+        get => this.cpuSampler ?? CpuSampler.Auto;
+        set
+        {
+            if (!Enum.IsDefined(value))
+            {
+                throw new ArgumentOutOfRangeException(nameof(this.CpuSampler), value, $"{nameof(this.CpuSampler)} must be Auto, Native or Runtime.");
+            }
+
+            this.cpuSampler = value;
+        }
+    }
+
+    /// <summary>
     /// Gets or sets a value indicating whether spans that may have profile samples (those during which a sampling
     /// window was open) get the attribute <c>pyroscope.profile.id</c> = their span id, which Grafana's
     /// trace-to-profile link looks for. Default: <see langword="false"/>.
@@ -148,9 +175,11 @@ public sealed class ProfilingOptions
     }
 
     /// <summary>
-    /// Gets or sets a value indicating whether a wall-time profile is produced: every sampled managed thread,
-    /// running or waiting, so time a span spent blocked (I/O, locks, sleeps) shows in its flame graph. It costs
-    /// no extra runtime events (the same samples as CPU). Default: <see langword="true"/>.
+    /// Gets or sets a value indicating whether a wall-time profile is produced: every managed thread the runtime's
+    /// sampler sees, running or waiting, so time a span spent blocked (I/O, locks, sleeps) shows in its flame
+    /// graph. With CPU samples from the native sampler (<see cref="CpuSampler"/>) the runtime's sampler runs for this
+    /// profile alone, in windows of 1 % of the time unless <see cref="SamplingDutyCycle"/> is set; switched off,
+    /// it does not run at all. Default: <see langword="true"/>.
     /// Environment: <c>OTEL_DOTNET_PROFILING_WALL_ENABLED</c>.
     /// </summary>
     public bool WallTimeEnabled
@@ -216,6 +245,14 @@ public sealed class ProfilingOptions
     internal static int DefaultTargetSamplesPerCpuSecond => 55;
 
     internal bool IsTargetSamplesPerCpuSecondSet => this.targetSamplesPerCpuSecond.HasValue;
+
+    internal bool IsCpuSamplerSet => this.cpuSampler.HasValue;
+
+    /// <summary>The share of time the runtime's sampler runs for the wall profile when CPU samples come from the native sampler.</summary>
+    internal static double WallDutyCycleWithNativeCpu => 0.01;
+
+    /// <summary>Gets the native sampler's rate: the target, or its default when the target was set to 0.</summary>
+    internal int NativeSamplesPerCpuSecond => this.TargetSamplesPerCpuSecond > 0 ? this.TargetSamplesPerCpuSecond : DefaultTargetSamplesPerCpuSecond;
 
     /// <summary>Gets the target the scheduler steers the duty cycle by, or 0 when the duty cycle is fixed.</summary>
     internal int EffectiveTargetSamplesPerCpuSecond => this.IsSamplingDutyCycleSet ? 0 : this.TargetSamplesPerCpuSecond;

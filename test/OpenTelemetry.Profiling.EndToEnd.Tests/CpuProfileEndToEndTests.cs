@@ -13,7 +13,7 @@ public sealed class CpuProfileEndToEndTests
     {
         await using var receiver = await LocalOtlpReceiver.StartAsync();
 
-        string output = await WorkloadRun.RunAsync(receiver, 6000, new Dictionary<string, string> { ["OTEL_DOTNET_PROFILING_SAMPLING_DUTY_CYCLE"] = "1" });
+        string output = await WorkloadRun.RunAsync(receiver, 6000, new Dictionary<string, string> { ["OTEL_DOTNET_PROFILING_SAMPLING_DUTY_CYCLE"] = "1", ["OTEL_DOTNET_PROFILING_TARGET_SAMPLES_PER_CPU_SECOND"] = "1000" });
         await receiver.WaitForSpansAsync(s => s.Count > 0, TimeSpan.FromSeconds(10));
 
         var requests = receiver.ProfileRequests;

@@ -51,18 +51,29 @@ internal sealed class ProfileAssembler
             {
                 locations.Clear();
                 var raw = aggregator.Stacks.Get(id);
+                MethodSymbol? callee = null;
                 for (int i = 0; i < raw.Length; i++)
                 {
                     var frame = this.Location(dictionary, locationByAddress, frameAttributes, raw[i], isLeaf: i == 0);
                     stackIdle[id] |= frame.IdleWait;
 
                     // A thread stopped for sampling at a GC poll shows the poll helper as its leaf: that time
-                    // belongs to the method that polled.
-                    if (frame.Artifact && locations.Count == 0 && i + 1 < raw.Length)
+                    // belongs to the method that polled. Likewise an unnamed leaf in frame-pointer stacks: they
+                    // catch threads in the runtime's stubs and helpers, which no method event names.
+                    if ((frame.Artifact || (!frame.Named && input.FramePointerStacks)) && locations.Count == 0 && i + 1 < raw.Length)
                     {
                         continue;
                     }
 
+                    // A method running its on-stack-replacement version keeps the frame of the version it left,
+                    // just below: a frame-pointer walk shows both, the runtime's stack walker one. Two versions of
+                    // one method back to back are that, not recursion (which runs the same code).
+                    if (input.FramePointerStacks && callee is not null && frame.Symbol is not null && !ReferenceEquals(frame.Symbol, callee) && frame.Symbol.Name == callee.Name)
+                    {
+                        continue;
+                    }
+
+                    callee = frame.Symbol;
                     locations.Add(frame.Location);
                     stackNamed[id] += frame.Named ? 1 : 0;
                 }
@@ -137,11 +148,12 @@ internal sealed class ProfileAssembler
             return known;
         }
 
-        if (address == Sampling.SampleCollector.AwaitingFrameAddress)
+        string? pseudoName = address == Sampling.SampleCollector.AwaitingFrameAddress ? AwaitingFrameName : Sampling.NativeThreadFrames.NameOf(address);
+        if (pseudoName is not null)
         {
-            var awaiting = new FrameInfo(dictionary.Location(dictionary.Function(AwaitingFrameName, null, null), 0, frameAttributes), true, false, false);
-            cache.Add(key, awaiting);
-            return awaiting;
+            var pseudo = new FrameInfo(dictionary.Location(dictionary.Function(pseudoName, null, null), 0, frameAttributes), null, false, false) { Named = true };
+            cache.Add(key, pseudo);
+            return pseudo;
         }
 
         MethodSymbol? symbol = this.methods.Resolve(address) ?? (isLeaf ? null : this.methods.Resolve(address - 1));
@@ -150,7 +162,7 @@ internal sealed class ProfileAssembler
             : dictionary.Function(symbol.Name, null, symbol.ModuleName);
         var result = new FrameInfo(
             dictionary.Location(function, 0, frameAttributes),
-            symbol is not null,
+            symbol,
             symbol is not null && IsSuspensionArtifact(symbol.Name),
             symbol is not null && IsIdleWait(symbol.Name));
         cache.Add(key, result);
@@ -201,5 +213,9 @@ internal sealed class ProfileAssembler
         return [.. attributes];
     }
 
-    private readonly record struct FrameInfo(int Location, bool Named, bool Artifact, bool IdleWait);
+    private readonly record struct FrameInfo(int Location, MethodSymbol? Symbol, bool Artifact, bool IdleWait)
+    {
+        /// <summary>Gets a value indicating whether the frame has a name (a method's, or the awaiting pseudo-frame's).</summary>
+        public bool Named { get; init; } = Symbol is not null;
+    }
 }

@@ -1,4 +1,9 @@
 namespace OpenTelemetry.Profiling.Aggregation;
 
-/// <summary>One profile type's aggregated samples for an interval, with the sampling period actually observed.</summary>
-internal sealed record ProfileInput(ProfileType Type, SampleAggregator Samples, long Period);
+/// <summary>
+/// One profile type's aggregated samples for an interval, with the sampling period actually observed.
+/// <paramref name="FramePointerStacks"/>: the stacks come from the native sampler's frame-pointer walk, not the
+/// runtime's stack walker. Their leaf can be one of the runtime's stubs or helpers, which no method event names
+/// (charged to its named caller), and a method on its on-stack-replacement version shows twice (shown once).
+/// </summary>
+internal sealed record ProfileInput(ProfileType Type, SampleAggregator Samples, long Period, bool FramePointerStacks = false);

@@ -12,6 +12,7 @@ internal static class ProfilingEnvironmentVariables
     public const string SamplingWindow = "OTEL_DOTNET_PROFILING_SAMPLING_WINDOW";
     public const string SamplingDutyCycle = "OTEL_DOTNET_PROFILING_SAMPLING_DUTY_CYCLE";
     public const string TargetSamplesPerCpuSecond = "OTEL_DOTNET_PROFILING_TARGET_SAMPLES_PER_CPU_SECOND";
+    public const string CpuSampler = "OTEL_DOTNET_PROFILING_CPU_SAMPLER";
     public const string PyroscopeProfileId = "OTEL_DOTNET_PROFILING_PYROSCOPE_PROFILE_ID";
     public const string WallEnabled = "OTEL_DOTNET_PROFILING_WALL_ENABLED";
     public const string AllocationsEnabled = "OTEL_DOTNET_PROFILING_ALLOCATIONS_ENABLED";

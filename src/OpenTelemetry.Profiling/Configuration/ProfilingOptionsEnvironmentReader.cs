@@ -23,6 +23,19 @@ internal static class ProfilingOptionsEnvironmentReader
         reader.Int(ProfilingEnvironmentVariables.TargetSamplesPerCpuSecond, options.IsTargetSamplesPerCpuSecondSet, 0, 10_000, "a whole number", v => options.TargetSamplesPerCpuSecond = v);
         reader.Int(ProfilingEnvironmentVariables.SamplingWindow, options.IsSamplingWindowSet, 100, 60_000, "milliseconds", v => options.SamplingWindow = TimeSpan.FromMilliseconds(v));
 
+        string? sampler = options.IsCpuSamplerSet ? null : reader.Read(ProfilingEnvironmentVariables.CpuSampler);
+        if (sampler is not null)
+        {
+            if (Enum.TryParse(sampler, ignoreCase: true, out CpuSampler value) && Enum.IsDefined(value) && !char.IsAsciiDigit(sampler[0]))
+            {
+                options.CpuSampler = value;
+            }
+            else
+            {
+                Invalid(ProfilingEnvironmentVariables.CpuSampler, sampler, "Expected auto, native or runtime.");
+            }
+        }
+
         string? duty = options.IsSamplingDutyCycleSet ? null : reader.Read(ProfilingEnvironmentVariables.SamplingDutyCycle);
         if (duty is not null)
         {

@@ -73,4 +73,27 @@ internal sealed class ProfilingEventSource : EventSource
 
     [Event(12, Message = "The export interval ({0} ms) is shorter than the sampling cycle ({1} ms): profiles of intervals without a sampling window carry no CPU or wall samples, and count x period in the others estimates their own interval only. Make ExportInterval at least the cycle (SamplingWindow / SamplingDutyCycle); unset, it follows the cycle up to 10 minutes.", Level = EventLevel.Warning)]
     public void ExportIntervalShorterThanSamplingCycle(int exportIntervalMs, int cycleMs) => this.WriteEvent(12, exportIntervalMs, cycleMs);
+
+    /// <summary>
+    /// Reports that CPU samples come from the runtime's sampler because the native sampler is not available: a
+    /// warning where it was expected (asked for, or a platform it runs on), information elsewhere.
+    /// </summary>
+    [NonEvent]
+    public void NativeSamplerUnavailable(string reason, bool expected)
+    {
+        if (expected)
+        {
+            this.NativeSamplerExpectedButUnavailable(reason);
+        }
+        else
+        {
+            this.NativeSamplerFallback(reason);
+        }
+    }
+
+    [Event(13, Message = "The native CPU sampler is not available ({0}); CPU samples come from the runtime's sampler in windows, at a higher cost per sample.", Level = EventLevel.Warning)]
+    public void NativeSamplerExpectedButUnavailable(string reason) => this.WriteEvent(13, reason);
+
+    [Event(14, Message = "The native CPU sampler is not available on this platform ({0}); CPU samples come from the runtime's sampler in windows.", Level = EventLevel.Informational)]
+    public void NativeSamplerFallback(string reason) => this.WriteEvent(14, reason);
 }

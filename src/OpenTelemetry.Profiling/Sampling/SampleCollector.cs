@@ -60,6 +60,12 @@ internal sealed class SampleCollector
     /// <summary>Gets the number of samples left unlinked because their thread's switch history no longer reached back to them.</summary>
     public long CorrelationLost { get; private set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether the runtime's thread samples feed the CPU profile. False when the
+    /// native sampler provides CPU samples: the runtime's samples then feed the wall profile only.
+    /// </summary>
+    public bool RuntimeCpuSamples { get; set; } = true;
+
     /// <summary>Gets the CPU samples kept since the collector was created (the sampling scheduler's measure).</summary>
     public long CpuSamples => Volatile.Read(ref this.cpuSamples);
 
@@ -71,6 +77,15 @@ internal sealed class SampleCollector
         lock (this.gate)
         {
             this.ownThreads.Add(osThreadId);
+        }
+    }
+
+    /// <summary>Tells whether a thread is one of the profiler's own.</summary>
+    public bool IsOwnThread(int osThreadId)
+    {
+        lock (this.gate)
+        {
+            return this.ownThreads.Contains(osThreadId);
         }
     }
 
@@ -97,13 +112,26 @@ internal sealed class SampleCollector
                 return;
             }
 
-            if (managed)
+            if (managed && this.RuntimeCpuSamples)
             {
                 this.Aggregator(ProfileType.Cpu)?.Add(threadId, stack, span, 1);
                 Volatile.Write(ref this.cpuSamples, this.cpuSamples + 1);
             }
 
             this.Aggregator(ProfileType.Wall)?.Add(threadId, stack, span, 1);
+        }
+    }
+
+    /// <summary>Adds one CPU sample from the native sampler: a thread that was on a CPU, with its managed frames.</summary>
+    public void OnCpuSample(int threadId, long timestamp, ReadOnlySpan<ulong> stack)
+    {
+        lock (this.gate)
+        {
+            if (this.TryGetSpan(threadId, timestamp, out var span))
+            {
+                this.Aggregator(ProfileType.Cpu)?.Add(threadId, stack, span, 1);
+                Volatile.Write(ref this.cpuSamples, this.cpuSamples + 1);
+            }
         }
     }
 

@@ -86,23 +86,42 @@ internal sealed class MethodMap
         }
     }
 
-    private MethodSymbol? ResolveLocked(ulong address)
+    /// <summary>Gets the start of the method whose code holds <paramref name="address"/>, or 0 when none known does.</summary>
+    public ulong StartOf(ulong address)
+    {
+        lock (this.gate)
+        {
+            this.MergePending();
+            int i = this.FindRange(address);
+            return i < 0 ? 0 : this.ranges[i].Start;
+        }
+    }
+
+    /// <summary>The index of the range that holds <paramref name="address"/>, or -1.</summary>
+    private int FindRange(ulong address)
     {
         int i = this.FindLastAtOrBefore(address);
         if (i < 0)
         {
-            return null;
+            return -1;
         }
 
         ref Range range = ref this.ranges[i];
         ulong limit = range.Size != 0
             ? range.Size
             : Math.Min(AssumedMaxSizeWithoutLength, i + 1 < this.rangeCount ? this.ranges[i + 1].Start - range.Start : AssumedMaxSizeWithoutLength);
-        if (address - range.Start >= limit)
+        return address - range.Start < limit ? i : -1;
+    }
+
+    private MethodSymbol? ResolveLocked(ulong address)
+    {
+        int i = this.FindRange(address);
+        if (i < 0)
         {
             return null;
         }
 
+        ref Range range = ref this.ranges[i];
         return range.Entry.Symbol ??= new MethodSymbol(
             range.Entry.Name,
             this.moduleNames.TryGetValue(range.Entry.ModuleId, out string? module) ? module : string.Empty);

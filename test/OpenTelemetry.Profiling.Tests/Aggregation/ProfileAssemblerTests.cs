@@ -47,6 +47,24 @@ public sealed class ProfileAssemblerTests
     }
 
     [TestMethod]
+    public void Build_NamesTheFramesOfNativeOnlyCpu_ByWhatTheThreadDoes()
+    {
+        var samples = new SampleAggregator(10);
+        samples.Add(1, [OpenTelemetry.Profiling.Sampling.NativeThreadFrames.Jit], default, 3);
+        samples.Add(2, [OpenTelemetry.Profiling.Sampling.NativeThreadFrames.Gc], default, 2);
+        samples.Add(3, [OpenTelemetry.Profiling.Sampling.NativeThreadFrames.Other], default, 1);
+
+        var batch = new ProfileAssembler(new MethodMap(), _ => null).Build([new ProfileInput(ProfileType.Cpu, samples, 1, FramePointerStacks: true)], DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1), Resource, out var stats);
+
+        var d = batch.Dictionary;
+        var byName = batch.Profiles.Single().Samples.ToDictionary(s => d.Strings[d.Functions[d.Locations[d.Stacks[s.StackIndex].LocationIndices.Single()].FunctionIndex].NameStrIndex], s => s.Value);
+        Assert.AreEqual(3, byName["[native: JIT compiler]"]);
+        Assert.AreEqual(2, byName["[native: garbage collector]"]);
+        Assert.AreEqual(1, byName["[native: runtime and other native code]"]);
+        Assert.AreEqual(1.0, stats.NamedShare, "named frames, not unknown ones");
+    }
+
+    [TestMethod]
     public void Build_WhenACallerReturnAddressIsOnePastItsMethod_StillNamesTheCaller()
     {
         var methods = new MethodMap();

@@ -16,6 +16,29 @@ public sealed class ProfilingOptionsTests
     }
 
     [TestMethod]
+    public void CpuSampler_ComesFromTheEnvironmentByName_AndAMalformedValueKeepsAuto()
+    {
+        var native = new ProfilingOptions();
+        var runtime = new ProfilingOptions();
+        var malformed = new ProfilingOptions();
+        var number = new ProfilingOptions();
+        var inCode = new ProfilingOptions { CpuSampler = CpuSampler.Native };
+
+        ProfilingOptionsEnvironmentReader.Apply(native, Env(("OTEL_DOTNET_PROFILING_CPU_SAMPLER", "native")));
+        ProfilingOptionsEnvironmentReader.Apply(runtime, Env(("OTEL_DOTNET_PROFILING_CPU_SAMPLER", " Runtime ")));
+        ProfilingOptionsEnvironmentReader.Apply(malformed, Env(("OTEL_DOTNET_PROFILING_CPU_SAMPLER", "perf")));
+        ProfilingOptionsEnvironmentReader.Apply(number, Env(("OTEL_DOTNET_PROFILING_CPU_SAMPLER", "2")));
+        ProfilingOptionsEnvironmentReader.Apply(inCode, Env(("OTEL_DOTNET_PROFILING_CPU_SAMPLER", "runtime")));
+
+        Assert.AreEqual(CpuSampler.Native, native.CpuSampler);
+        Assert.AreEqual(CpuSampler.Runtime, runtime.CpuSampler);
+        Assert.AreEqual(CpuSampler.Auto, malformed.CpuSampler);
+        Assert.AreEqual(CpuSampler.Auto, number.CpuSampler, "names only, not enum numbers");
+        Assert.AreEqual(CpuSampler.Native, inCode.CpuSampler, "code wins");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ProfilingOptions { CpuSampler = (CpuSampler)7 });
+    }
+
+    [TestMethod]
     public void Apply_WhenUnsetInCode_TakesTheEnvironment()
     {
         var options = new ProfilingOptions();

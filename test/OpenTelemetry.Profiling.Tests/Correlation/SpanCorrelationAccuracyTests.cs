@@ -33,7 +33,7 @@ public sealed class SpanCorrelationAccuracyTests
         var backgroundSpans = new ConcurrentBag<string>();
         var requestSpans = new ConcurrentBag<string>();
 
-        using var profiler = new ContinuousProfiler(new ProfilingOptions { ExportInterval = TimeSpan.FromMinutes(10), SamplingDutyCycle = 1 }, [], () => ResourceBuilder.CreateEmpty().Build());
+        using var profiler = new ContinuousProfiler(new ProfilingOptions { ExportInterval = TimeSpan.FromMinutes(10), SamplingDutyCycle = 1, TargetSamplesPerCpuSecond = 250 }, [], () => ResourceBuilder.CreateEmpty().Build());
         Assert.IsTrue(profiler.Start());
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(4));
 
@@ -176,6 +176,14 @@ public sealed class SpanCorrelationAccuracyTests
             string? span = sample.LinkIndex == 0 ? null : d.Links[sample.LinkIndex].SpanIdHex;
             int depth = names.Count(n => n.EndsWith(".Nest", StringComparison.Ordinal));
             long n = sample.Value;
+            if (depth == 0 && names.Any(x => x.EndsWith(".SpinInChild", StringComparison.Ordinal) || x.EndsWith(".SpinInRoot", StringComparison.Ordinal)))
+            {
+                // The frame-pointer walk can miss the caller of a leaf caught in its prologue or epilogue:
+                // with its only Nest frame gone, the sample cannot tell which span it belongs to.
+                tally.Unjudged += n;
+                continue;
+            }
+
             if (names.Any(x => x.EndsWith(".SpinInChild", StringComparison.Ordinal)))
             {
                 tally.InSpan += n;
@@ -219,6 +227,8 @@ public sealed class SpanCorrelationAccuracyTests
     {
         public long InSpan { get; set; }
 
+        public long Unjudged { get; set; }
+
         public long InSpanCorrect { get; set; }
 
         public long AfterEnd { get; set; }
@@ -232,6 +242,6 @@ public sealed class SpanCorrelationAccuracyTests
         public long BackgroundLinkedToRequest { get; set; }
 
         public override string ToString() =>
-            $"in-span {InSpanCorrect}/{InSpan} correct ({(InSpan == 0 ? 0 : 100.0 * InSpanCorrect / InSpan):F2}%), after-end linked {AfterEndLinked}/{AfterEnd}, unowned linked {UnownedLinked}/{Unowned}, background->request {BackgroundLinkedToRequest}";
+            $"in-span {InSpanCorrect}/{InSpan} correct ({(InSpan == 0 ? 0 : 100.0 * InSpanCorrect / InSpan):F2}%), unjudged {Unjudged}, after-end linked {AfterEndLinked}/{AfterEnd}, unowned linked {UnownedLinked}/{Unowned}, background->request {BackgroundLinkedToRequest}";
     }
 }

@@ -170,10 +170,16 @@ public sealed class BeyondCpuProfilesTests
     {
         var d = batch.Dictionary;
         var profile = batch.Profiles.SingleOrDefault(p => d.Strings[p.SampleType.TypeStrIndex] == sampleOrPeriodType)
-            ?? batch.Profiles.Single(p => d.Strings[p.PeriodType.TypeStrIndex] == sampleOrPeriodType);
+            ?? batch.Profiles.SingleOrDefault(p => d.Strings[p.PeriodType.TypeStrIndex] == sampleOrPeriodType);
         long value = 0;
         var spans = new HashSet<string>();
         var labels = new HashSet<string>();
+        if (profile is null)
+        {
+            // No sample of that type in the interval (the native sampler takes none of a process that only sleeps).
+            return (value, spans, labels);
+        }
+
         foreach (var sample in profile.Samples)
         {
             bool matches = d.Stacks[sample.StackIndex].LocationIndices

@@ -21,6 +21,21 @@ public sealed class MethodMapTests
     }
 
     [TestMethod]
+    public void StartOf_GivesTheStartOfTheMethodHoldingTheAddress_OrZero()
+    {
+        var map = new MethodMap();
+        map.AddMethod(0x2000, 0x20, "App", "Sized", 0);
+        map.AddMethod(0x3000, 0, "R2R", "NoSize", 0);
+        map.AddMethod(0x3040, 0x10, "R2R", "Next", 0);
+
+        Assert.AreEqual(0x2000UL, map.StartOf(0x201f));
+        Assert.AreEqual(0UL, map.StartOf(0x2020), "one past the end is outside");
+        Assert.AreEqual(0x3000UL, map.StartOf(0x303f), "an unsized method ends at the next start");
+        Assert.AreEqual(0x3040UL, map.StartOf(0x3040));
+        Assert.AreEqual(0UL, map.StartOf(0x1000));
+    }
+
+    [TestMethod]
     public void Resolve_WhenTheSizeIsUnknown_AssumesTheMethodEndsAtTheNextKnownStart()
     {
         var map = new MethodMap();

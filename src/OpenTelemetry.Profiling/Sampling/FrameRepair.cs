@@ -1,0 +1,320 @@
+using System.Buffers.Binary;
+
+namespace OpenTelemetry.Profiling.Sampling;
+
+/// <summary>
+/// Puts back the frames a frame-pointer walk loses in x64 JIT code. The JIT gives small methods (few blocks, no
+/// loops, at most one call) no frame pointer, and a method in its prologue or epilogue has none yet or any more.
+/// The kernel's walk only follows saved frame pointers, so the caller of each such method is missing: the return
+/// address into it sits in the frameless method's own stack frame, which no saved frame pointer leads to.
+/// <para>
+/// With the sampled thread's registers and a copy of the top of its stack, this walk follows the frame pointers
+/// itself and, after every return address into a frameless method, reads that method's prologue (pushes and
+/// <c>sub rsp</c>) to find where its own return address lies. Where the stack copy ends, the kernel's call chain
+/// goes on. Code is read with <c>process_vm_readv</c> on this process, which fails instead of faulting when the
+/// memory is gone. Methods the method map does not know (native code, stubs) are taken as framed.
+/// </para>
+/// </summary>
+/// <param name="methodStart">The start of the method whose code holds an address, or 0 when none known does.</param>
+/// <param name="classify">What kind of code an address is in (unknown: not code).</param>
+/// <param name="readCode">Reads code bytes at an address (tests); by default this process's memory.</param>
+internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, CodeKind> classify, Func<ulong, byte[], bool>? readCode = null)
+{
+    /// <summary>A method's prologue as far as it moves the stack pointer, decoded once per method.</summary>
+    private readonly Dictionary<ulong, Shape> shapes = [];
+    private readonly byte[] code = new byte[48];
+
+    /// <summary>Gets the frames this walk added that the kernel's chain did not have (a measure of its use).</summary>
+    public long FramesAdded { get; private set; }
+
+    /// <summary>
+    /// Builds the call chain, leaf first, into <paramref name="output"/>: the kernel's <paramref name="chain"/> (user
+    /// addresses, leaf first) with the callers of frameless methods put back. Returns the number of addresses written.
+    /// </summary>
+    public int Repair(ReadOnlySpan<ulong> chain, ulong ip, ulong sp, ulong bp, ReadOnlySpan<byte> stack, Span<ulong> output)
+    {
+        if (chain.IsEmpty || stack.IsEmpty || chain[0] != ip)
+        {
+            return Copy(chain, output);
+        }
+
+        int count = 0;
+        int framePointerSteps = 0;
+        output[count++] = ip;
+
+        // The leaf: in a frameless method, or in a framed one before its frame pointer is set or after it is gone.
+        if (this.LeafStackAdjustment(ip) is { } adjustment)
+        {
+            ulong slot = sp + (ulong)adjustment;
+            if (!TryRead(stack, sp, slot, out ulong ret) || !this.IsCode(ret))
+            {
+                return Copy(chain, output);
+            }
+
+            output[count++] = ret;
+            if (!this.FollowFrameless(stack, sp, ret, slot + 8, output, ref count))
+            {
+                return this.Finish(chain, output, count, framePointerSteps);
+            }
+        }
+
+        // Saved frame pointers (the records the kernel walked too), with the frameless methods between them.
+        while (count < output.Length && framePointerSteps < chain.Length - 1)
+        {
+            if (!TryRead(stack, sp, bp, out ulong saved) || !TryRead(stack, sp, bp + 8, out ulong ret) || ret != chain[1 + framePointerSteps])
+            {
+                break;
+            }
+
+            output[count++] = ret;
+            framePointerSteps++;
+            if (!this.FollowFrameless(stack, sp, ret, bp + 16, output, ref count) || saved <= bp)
+            {
+                break;
+            }
+
+            bp = saved;
+        }
+
+        return this.Finish(chain, output, count, framePointerSteps);
+    }
+
+    /// <summary>Decodes the moves of the stack pointer at the start of a method's code: pushes, <c>sub rsp</c>, and where the frame pointer is set.</summary>
+    internal static Shape Decode(ReadOnlySpan<byte> code)
+    {
+        var steps = new List<(int End, int Adjustment)>();
+        int offset = 0;
+        int adjustment = 0;
+        bool framed = false;
+        while (offset < code.Length - 7 && steps.Count < 16)
+        {
+            byte b = code[offset];
+            if (b == 0x55)
+            {
+                framed = true;
+                adjustment += 8;
+                offset += 1;
+            }
+            else if (b is >= 0x50 and <= 0x57)
+            {
+                adjustment += 8;
+                offset += 1;
+            }
+            else if (b == 0x41 && code[offset + 1] is >= 0x50 and <= 0x57)
+            {
+                adjustment += 8;
+                offset += 2;
+            }
+            else if (b == 0x48 && code[offset + 1] == 0x83 && code[offset + 2] == 0xEC)
+            {
+                adjustment += code[offset + 3];
+                offset += 4;
+            }
+            else if (b == 0x48 && code[offset + 1] == 0x81 && code[offset + 2] == 0xEC)
+            {
+                adjustment += BinaryPrimitives.ReadInt32LittleEndian(code[(offset + 3)..]);
+                offset += 7;
+            }
+            else if (framed && b == 0x48 && ((code[offset + 1] == 0x8B && code[offset + 2] == 0xEC) || (code[offset + 1] == 0x89 && code[offset + 2] == 0xE5)))
+            {
+                // mov rbp, rsp: the frame pointer is set.
+                offset += 3;
+                steps.Add((offset, adjustment));
+                return new Shape(true, adjustment, offset, [.. steps]);
+            }
+            else if (framed && b == 0x48 && code[offset + 1] == 0x8D && code[offset + 2] is 0x6C or 0xAC && code[offset + 3] == 0x24)
+            {
+                // lea rbp, [rsp+disp8/disp32]: the frame pointer is set.
+                offset += code[offset + 2] == 0x6C ? 5 : 8;
+                steps.Add((offset, adjustment));
+                return new Shape(true, adjustment, offset, [.. steps]);
+            }
+            else
+            {
+                break;
+            }
+
+            steps.Add((offset, adjustment));
+        }
+
+        // A framed method whose frame pointer was not seen being set is trusted to have one (no repair).
+        return new Shape(framed, adjustment, framed ? 0 : offset, [.. steps]);
+    }
+
+    /// <summary>
+    /// How far above the stack pointer the epilogue at the start of <paramref name="code"/> finds the return
+    /// address (add rsp, pops, then ret or a tail-call jmp), and whether it pops the frame pointer on the way;
+    /// null when the code there is not an epilogue.
+    /// </summary>
+    internal static (int Adjustment, bool PopsFramePointer)? Epilogue(ReadOnlySpan<byte> code)
+    {
+        int offset = 0;
+        int adjustment = 0;
+        bool popsFramePointer = false;
+        for (int i = 0; i < 12 && offset < code.Length - 7; i++)
+        {
+            byte b = code[offset];
+            if (b == 0xC3 || (offset > 0 && (b == 0xE9 || (b == 0xFF && code[offset + 1] == 0xE0))))
+            {
+                // ret, or the jmp of a tail call once something was popped (a jmp alone is just a jump).
+                return (adjustment, popsFramePointer);
+            }
+
+            if (b == 0x5D)
+            {
+                popsFramePointer = true;
+                adjustment += 8;
+                offset += 1;
+            }
+            else if (b is >= 0x58 and <= 0x5F)
+            {
+                adjustment += 8;
+                offset += 1;
+            }
+            else if (b == 0x41 && code[offset + 1] is >= 0x58 and <= 0x5F)
+            {
+                adjustment += 8;
+                offset += 2;
+            }
+            else if (b == 0x48 && code[offset + 1] == 0x83 && code[offset + 2] == 0xC4)
+            {
+                adjustment += code[offset + 3];
+                offset += 4;
+            }
+            else if (b == 0x48 && code[offset + 1] == 0x81 && code[offset + 2] == 0xC4)
+            {
+                adjustment += BinaryPrimitives.ReadInt32LittleEndian(code[(offset + 3)..]);
+                offset += 7;
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
+    private static int Copy(ReadOnlySpan<ulong> chain, Span<ulong> output)
+    {
+        int count = Math.Min(chain.Length, output.Length);
+        chain[..count].CopyTo(output);
+        return count;
+    }
+
+    private static bool TryRead(ReadOnlySpan<byte> stack, ulong sp, ulong address, out ulong value)
+    {
+        value = 0;
+        if (address < sp || address - sp > (ulong)stack.Length - 8 || stack.Length < 8)
+        {
+            return false;
+        }
+
+        value = BinaryPrimitives.ReadUInt64LittleEndian(stack[(int)(address - sp)..]);
+        return true;
+    }
+
+    /// <summary>Where the copy ends, the kernel's chain goes on from the frame-pointer record this walk stopped at.</summary>
+    private int Finish(ReadOnlySpan<ulong> chain, Span<ulong> output, int count, int framePointerSteps)
+    {
+        int next = 1 + framePointerSteps;
+        int rest = Math.Max(0, Math.Min(chain.Length - next, output.Length - count));
+        chain.Slice(next, rest).CopyTo(output[count..]);
+        count += rest;
+        this.FramesAdded += Math.Max(0, count - chain.Length);
+        return count;
+    }
+
+    /// <summary>After a return address into a frameless method, adds its callers' return addresses; false when the stack copy ran out.</summary>
+    private bool FollowFrameless(ReadOnlySpan<byte> stack, ulong sp, ulong ret, ulong frameBottom, Span<ulong> output, ref int count)
+    {
+        for (int i = 0; i < 16 && count < output.Length; i++)
+        {
+            var shape = this.ShapeOf(ret);
+            if (shape is null || shape.Framed)
+            {
+                return true;
+            }
+
+            ulong slot = frameBottom + (ulong)shape.FrameSize;
+            if (!TryRead(stack, sp, slot, out ret) || !this.IsCode(ret))
+            {
+                return false;
+            }
+
+            output[count++] = ret;
+            frameBottom = slot + 8;
+        }
+
+        return true;
+    }
+
+    /// <summary>Bytes the leaf's method has pushed or allocated when its return address is not behind a frame pointer; null when it is.</summary>
+    private int? LeafStackAdjustment(ulong ip)
+    {
+        ulong start = methodStart(ip);
+        if (start == 0 || this.ShapeOf(ip) is not { } shape || !this.ReadCode(ip, this.code))
+        {
+            return null;
+        }
+
+        int offset = (int)(ip - start);
+        if (offset < shape.PrologueEnd)
+        {
+            // In the prologue: what the instructions before the leaf's address have done.
+            int done = 0;
+            foreach (var (end, adjustment) in shape.Steps)
+            {
+                if (end <= offset)
+                {
+                    done = adjustment;
+                }
+            }
+
+            return done;
+        }
+
+        if (Epilogue(this.code) is { } epilogue)
+        {
+            // In the epilogue: framed methods still have their frame pointer until it is popped.
+            return shape.Framed && epilogue.PopsFramePointer ? null : epilogue.Adjustment;
+        }
+
+        return shape.Framed ? null : shape.FrameSize;
+    }
+
+    private Shape? ShapeOf(ulong address)
+    {
+        ulong start = methodStart(address);
+        if (start == 0)
+        {
+            return null;
+        }
+
+        if (!this.shapes.TryGetValue(start, out var shape))
+        {
+            if (!this.ReadCode(start, this.code))
+            {
+                return null;
+            }
+
+            if (this.shapes.Count >= 200_000)
+            {
+                this.shapes.Clear();
+            }
+
+            shape = Decode(this.code);
+            this.shapes[start] = shape;
+        }
+
+        return shape;
+    }
+
+    private bool IsCode(ulong address) => classify(address) != CodeKind.Unknown;
+
+    private bool ReadCode(ulong address, byte[] destination) =>
+        this.IsCode(address) && (readCode ?? NativeSamplerInterop.ReadOwnMemory)(address, destination);
+
+    /// <summary>A method's prologue: framed or not, the bytes it moves the stack pointer by, where it ends, and each step.</summary>
+    internal sealed record Shape(bool Framed, int FrameSize, int PrologueEnd, (int End, int Adjustment)[] Steps);
+}

@@ -1,0 +1,432 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using OpenTelemetry.Profiling.Diagnostics;
+
+namespace OpenTelemetry.Profiling.Sampling;
+
+/// <summary>
+/// CPU samples from our own native sampler (<c>Native/otelprof_sampler.c</c>) instead of the runtime's sampler.
+/// Every thread of the process gets a POSIX timer on its own CPU clock, delivered to that thread as SIGPROF: after
+/// each period of that thread's CPU time the handler records its registers, copies the top of its stack and
+/// follows its frame pointers into a ring this sampler drains every 20 ms. The kernel checks CPU timers at its
+/// tick, so idle threads cost nothing and a context switch costs nothing extra; nothing is suspended, so sampling
+/// stays on all the time. On x64 the JIT leaves small methods without a frame pointer; <see cref="FrameRepair"/>
+/// puts back the callers the walk loses, from the registers and the stack copy.
+/// <para>
+/// Frames in native code (the runtime, libc) are left out, so stacks show managed code as the runtime's sampler
+/// does, and CPU spent in native code called from managed code (system calls included) is charged to the managed
+/// caller. Samples with no managed frame at all (the GC's and the JIT's threads) get one frame that names what the
+/// thread does (<see cref="NativeThreadFrames"/>), so the CPU profile covers the whole process's CPU. Linux on
+/// x64 and Arm64 only, where the library was built (the project builds it with gcc); elsewhere, or when SIGPROF
+/// already belongs to someone else, the caller falls back to the runtime's sampler.
+/// </para>
+/// </summary>
+internal sealed unsafe class NativeCpuSampler : IDisposable
+{
+    /// <summary>256 samples of about 5 KB: a 20 ms drain at the default rate sees a few.</summary>
+    private const int RingBits = 8;
+
+    private const int DrainMilliseconds = 20;
+    private const int RescanEveryDrains = 25;
+    private const int ErrorNoSuchProcess = 3; // ESRCH
+
+    /// <summary>The code map is read again when a chain leads outside it (code mapped since), at most this often.</summary>
+    private static readonly long CodeMapRefreshTicks = Stopwatch.Frequency / 10;
+
+    private readonly Action<int, long, ReadOnlySpan<ulong>> onSample;
+    private readonly Func<int, bool> isOwnThread;
+    private readonly Dictionary<int, long> timers = [];
+    private readonly HashSet<int> seen = [];
+    private readonly Dictionary<int, ulong> nativeFrames = [];
+    private readonly ulong[] repaired = new ulong[2 * NativeSamplerInterop.MaxFrames];
+    private readonly ulong[] stack = new ulong[2 * NativeSamplerInterop.MaxFrames];
+    private readonly FrameRepair? repair;
+    private readonly ManualResetEventSlim stopRequested = new(false);
+    private NativeSamplerInterop.Sample* sample;
+    private CodeMap code = CodeMap.Read();
+    private long codeReadTimestamp = Stopwatch.GetTimestamp();
+    private Thread? thread;
+    private long samples;
+    private long nativeOnly;
+    private long scanned;
+    private int unmonitored;
+
+    private NativeCpuSampler(ulong periodNanos, Action<int, long, ReadOnlySpan<ulong>> onSample, Func<int, bool> isOwnThread, Func<ulong, ulong>? methodStart)
+    {
+        this.PeriodNanos = periodNanos;
+        this.onSample = onSample;
+        this.isOwnThread = isOwnThread;
+        this.sample = (NativeSamplerInterop.Sample*)NativeMemory.AllocZeroed((nuint)sizeof(NativeSamplerInterop.Sample));
+
+        // Arm64 JIT code always keeps a frame pointer; x64 leaves small methods without one.
+        this.repair = methodStart is not null && RuntimeInformation.ProcessArchitecture == Architecture.X64
+            ? new FrameRepair(methodStart, this.Classify)
+            : null;
+    }
+
+    /// <summary>Gets the frames put back that the frame-pointer walk had lost (callers of frameless methods).</summary>
+    public long FramesRepaired => this.repair?.FramesAdded ?? 0;
+
+    /// <summary>Gets the CPU time each sample stands for.</summary>
+    public ulong PeriodNanos { get; }
+
+    /// <summary>Gets the samples handed on.</summary>
+    public long Samples => Interlocked.Read(ref this.samples);
+
+    /// <summary>Gets the samples not taken because the ring was full (the drain fell behind).</summary>
+    public long Lost => this.sample == null && this.stopRequested.IsSet ? 0 : (long)NativeSamplerInterop.Lost();
+
+    /// <summary>
+    /// Gets the samples with no managed frame, handed on with a <see cref="NativeThreadFrames"/> frame: native
+    /// threads (the GC's, the JIT's), and native code whose chain could not be followed back to a managed caller.
+    /// </summary>
+    public long NativeOnly => Interlocked.Read(ref this.nativeOnly);
+
+    /// <summary>Gets the samples whose walk began past a leaf without a frame pointer (mostly libc, in system calls).</summary>
+    public long Scanned => Interlocked.Read(ref this.scanned);
+
+    /// <summary>Gets the threads no timer could be armed for (the process's limit on pending signals ran out).</summary>
+    public int Unmonitored => Volatile.Read(ref this.unmonitored);
+
+    /// <summary>
+    /// Starts sampling every thread of the process at <paramref name="samplesPerCpuSecond"/>. Returns null, with the
+    /// reason, when the native sampler is not available here; nothing is left armed then.
+    /// </summary>
+    /// <param name="samplesPerCpuSecond">Samples per CPU-second of each thread (the kernel's tick, usually 250 or 1000 Hz, is the most it gives).</param>
+    /// <param name="onSample">Receives each sample: thread, Stopwatch time, managed frames leaf first.</param>
+    /// <param name="excludeThread">Registers the sampler's own thread as the profiler's.</param>
+    /// <param name="isOwnThread">Tells the profiler's own threads, which get no timer.</param>
+    /// <param name="methodStart">The start of the method at an address (0 when unknown): on x64, where frameless methods' callers are put back.</param>
+    /// <param name="reason">Why the native sampler is not available, when null is returned.</param>
+    public static NativeCpuSampler? TryStart(int samplesPerCpuSecond, Action<int, long, ReadOnlySpan<ulong>> onSample, Action<int> excludeThread, Func<int, bool> isOwnThread, Func<ulong, ulong>? methodStart, out string reason)
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.Arm64))
+        {
+            reason = "the native sampler needs Linux on x64 or Arm64";
+            return null;
+        }
+
+        if (samplesPerCpuSecond <= 0)
+        {
+            reason = "no sampling rate";
+            return null;
+        }
+
+        int result;
+        try
+        {
+            int size = NativeSamplerInterop.SampleSize();
+            if (size != sizeof(NativeSamplerInterop.Sample))
+            {
+                reason = string.Create(CultureInfo.InvariantCulture, $"{NativeSamplerInterop.LibraryFileName} does not match this assembly (sample of {size} bytes, expected {sizeof(NativeSamplerInterop.Sample)})");
+                return null;
+            }
+
+            result = NativeSamplerInterop.Acquire(RingBits);
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            reason = $"{NativeSamplerInterop.LibraryFileName} was not found beside the assembly or could not be loaded ({ex.GetType().Name}); it is built with the project where gcc is installed";
+            return null;
+        }
+
+        if (result != 0)
+        {
+            reason = result == -16
+                ? "SIGPROF is taken (another profiler in this process, or another handler)"
+                : string.Create(CultureInfo.InvariantCulture, $"the native sampler could not start (errno {-result})");
+            return null;
+        }
+
+        var sampler = new NativeCpuSampler((ulong)(1_000_000_000L / samplesPerCpuSecond), onSample, isOwnThread, methodStart);
+        sampler.thread = ProfilerThread.Start("NativeSampler", excludeThread, sampler.Run);
+        reason = string.Empty;
+        return sampler;
+    }
+
+    public void Dispose()
+    {
+        if (this.thread is null || this.stopRequested.IsSet)
+        {
+            return;
+        }
+
+        this.stopRequested.Set();
+
+        // The thread disarms every timer, drains what is left and releases the sampler itself.
+        if (!this.thread.Join(TimeSpan.FromSeconds(5)))
+        {
+            ProfilingEventSource.Log.ConsumerFailed("Native sampler", new TimeoutException("The native sampler did not stop within 5 s."));
+        }
+    }
+
+    private void Run()
+    {
+        try
+        {
+            this.Rescan();
+            int drains = 0;
+            while (!this.stopRequested.Wait(DrainMilliseconds))
+            {
+                drains++;
+                if (drains % RescanEveryDrains == 0)
+                {
+                    this.Rescan();
+                }
+
+                this.Drain();
+            }
+        }
+        catch (Exception ex)
+        {
+            ProfilingEventSource.Log.ConsumerFailed("Native sampler", ex);
+        }
+        finally
+        {
+            foreach (long timer in this.timers.Values)
+            {
+                if (timer >= 0)
+                {
+                    NativeSamplerInterop.Disarm(timer);
+                }
+            }
+
+            this.timers.Clear();
+            try
+            {
+                this.Drain();
+            }
+            catch (Exception ex)
+            {
+                ProfilingEventSource.Log.ConsumerFailed("Native sampler", ex);
+            }
+
+            NativeSamplerInterop.Release();
+            NativeMemory.Free(this.sample);
+            this.sample = null;
+            this.stopRequested.Dispose();
+        }
+    }
+
+    /// <summary>Arms timers for threads that appeared and disarms those of threads that ended.</summary>
+    private void Rescan()
+    {
+        this.seen.Clear();
+        foreach (string directory in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory.AsSpan()), NumberStyles.None, CultureInfo.InvariantCulture, out int tid))
+            {
+                continue;
+            }
+
+            this.seen.Add(tid);
+            if (this.timers.ContainsKey(tid))
+            {
+                continue;
+            }
+
+            if (this.isOwnThread(tid))
+            {
+                this.timers[tid] = -1;
+                continue;
+            }
+
+            long timer = NativeSamplerInterop.Arm(tid, (long)this.PeriodNanos);
+            if (timer < 0 && timer != -ErrorNoSuchProcess)
+            {
+                // ESRCH: the thread ended between the listing and the arming.
+                Interlocked.Increment(ref this.unmonitored);
+            }
+
+            this.timers[tid] = timer;
+        }
+
+        List<int>? ended = null;
+        foreach (var (tid, timer) in this.timers)
+        {
+            if (!this.seen.Contains(tid))
+            {
+                if (timer >= 0)
+                {
+                    NativeSamplerInterop.Disarm(timer);
+                }
+
+                (ended ??= []).Add(tid);
+            }
+        }
+
+        ended?.ForEach(tid =>
+        {
+            this.timers.Remove(tid);
+            this.nativeFrames.Remove(tid);
+        });
+    }
+
+    /// <summary>The frame a thread's native-only samples go to, from its name (read once per thread).</summary>
+    private ulong NativeFrameOf(int tid)
+    {
+        if (!this.nativeFrames.TryGetValue(tid, out ulong frame))
+        {
+            string name;
+            try
+            {
+                name = File.ReadAllText(string.Create(CultureInfo.InvariantCulture, $"/proc/self/task/{tid}/comm"));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                name = string.Empty; // the thread has ended
+            }
+
+            frame = NativeThreadFrames.ForThread(name.AsSpan().Trim());
+            this.nativeFrames[tid] = frame;
+        }
+
+        return frame;
+    }
+
+    private CodeKind Classify(ulong address)
+    {
+        var kind = this.code.Classify(address);
+        if (kind == CodeKind.Unknown && Stopwatch.GetTimestamp() - this.codeReadTimestamp > CodeMapRefreshTicks)
+        {
+            this.code = CodeMap.Read();
+            this.codeReadTimestamp = Stopwatch.GetTimestamp();
+            kind = this.code.Classify(address);
+        }
+
+        return kind;
+    }
+
+    private void Drain()
+    {
+        while (this.sample != null && NativeSamplerInterop.Next(this.sample) == 1)
+        {
+            this.OnSample(this.sample);
+        }
+    }
+
+    private void OnSample(NativeSamplerInterop.Sample* s)
+    {
+        int count = Math.Clamp(s->FrameCount, 0, NativeSamplerInterop.MaxFrames);
+        ReadOnlySpan<ulong> addresses = new(s->Frames, count);
+        if (s->Scanned != 0)
+        {
+            Interlocked.Increment(ref this.scanned);
+        }
+
+        if (this.repair is not null && count > 0)
+        {
+            var stackCopy = new ReadOnlySpan<byte>(s->Stack, (int)Math.Min(s->StackBytes, (uint)NativeSamplerInterop.StackCopyBytes));
+            addresses = this.repaired.AsSpan(0, this.repair.Repair(addresses, s->Ip, s->Sp, s->Fp, stackCopy, this.repaired));
+        }
+
+        int frames = 0;
+        foreach (ulong address in addresses)
+        {
+            // Native code is left out; unknown addresses are what native code without frame pointers left
+            // behind, skipped too, and the managed frames the chain finds after them are kept.
+            if (frames < this.stack.Length && this.Classify(address) == CodeKind.Managed)
+            {
+                this.stack[frames++] = address;
+            }
+        }
+
+        if (frames == 0)
+        {
+            // Native code alone (the GC's and the JIT's threads): charged to a frame that says which.
+            Interlocked.Increment(ref this.nativeOnly);
+            this.stack[frames++] = this.NativeFrameOf(s->Tid);
+        }
+
+        long time = s->TimestampNanos;
+        long timestamp = Stopwatch.Frequency == 1_000_000_000 ? time : (long)(time * (Stopwatch.Frequency / 1e9));
+        Interlocked.Increment(ref this.samples);
+        this.onSample(s->Tid, timestamp, this.stack.AsSpan(0, frames));
+    }
+
+    /// <summary>
+    /// The executable mappings of the process, from <c>/proc/self/maps</c>, each marked native or managed.
+    /// Native: files other than managed assemblies (.dll, .exe) and the vDSO. Managed: JIT-compiled code (anonymous
+    /// or memfd mappings) and ReadyToRun code (the assemblies' own mappings).
+    /// </summary>
+    internal sealed class CodeMap
+    {
+        private readonly ulong[] starts;
+        private readonly ulong[] ends;
+        private readonly bool[] native;
+
+        private CodeMap(ulong[] starts, ulong[] ends, bool[] native)
+        {
+            this.starts = starts;
+            this.ends = ends;
+            this.native = native;
+        }
+
+        public static CodeMap Read()
+        {
+            var ranges = new List<(ulong Start, ulong End, bool Native)>();
+            try
+            {
+                foreach (string line in File.ReadLines("/proc/self/maps"))
+                {
+                    if (Parse(line) is { } range)
+                    {
+                        ranges.Add(range);
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // No maps: nothing is known, every chain ends at its first frame.
+            }
+
+            ranges.Sort();
+            return new CodeMap([.. ranges.Select(r => r.Start)], [.. ranges.Select(r => r.End)], [.. ranges.Select(r => r.Native)]);
+        }
+
+        /// <summary>Tells what kind of code is at an address: native, managed, or none known (not executable, or mapped since).</summary>
+        public CodeKind Classify(ulong address)
+        {
+            int index = Array.BinarySearch(this.starts, address);
+            if (index < 0)
+            {
+                index = ~index - 1;
+            }
+
+            return index < 0 || address >= this.ends[index] ? CodeKind.Unknown : this.native[index] ? CodeKind.Native : CodeKind.Managed;
+        }
+
+        /// <summary>Parses one maps line ("start-end perms offset dev inode path"); its range when it is executable.</summary>
+        internal static (ulong Start, ulong End, bool Native)? Parse(string line)
+        {
+            var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length < 5 || fields[1].Length < 3 || fields[1][2] != 'x')
+            {
+                return null;
+            }
+
+            string path = fields.Length == 6 ? fields[5].Trim() : string.Empty;
+            bool native = path == "[vdso]"
+                || (path.StartsWith('/') && !path.StartsWith("/memfd:", StringComparison.Ordinal)
+                    && !path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) && !path.EndsWith(".exe", StringComparison.OrdinalIgnoreCase));
+            int dash = fields[0].IndexOf('-', StringComparison.Ordinal);
+            if (dash < 0
+                || !ulong.TryParse(fields[0].AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong start)
+                || !ulong.TryParse(fields[0].AsSpan(dash + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong end))
+            {
+                return null;
+            }
+
+            return (start, end, native);
+        }
+    }
+}
+
+/// <summary>What kind of code an address is in.</summary>
+internal enum CodeKind
+{
+    Unknown,
+    Native,
+    Managed,
+}

@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using OpenTelemetry.Profiling.Correlation;
+using OpenTelemetry.Profiling.Sampling;
+using OpenTelemetry.Resources;
+
+namespace OpenTelemetry.Profiling.Tests.Sampling;
+
+[TestClass]
+public sealed class NativeCpuSamplerTests
+{
+    [TestMethod]
+    public void CodeMap_Parse_TellsNativeLibrariesFromManagedCode()
+    {
+        Assert.AreEqual((0x7f00_0000_1000UL, 0x7f00_0000_2000UL, true), NativeCpuSampler.CodeMap.Parse("7f0000001000-7f0000002000 r-xp 00001000 fe:00 1234                       /usr/lib/x86_64-linux-gnu/libc.so.6"));
+        Assert.AreEqual((0x1000UL, 0x2000UL, true), NativeCpuSampler.CodeMap.Parse("1000-2000 r-xp 00000000 00:00 0                          [vdso]"));
+        Assert.AreEqual((0x1000UL, 0x2000UL, false), NativeCpuSampler.CodeMap.Parse("1000-2000 r-xp 00000000 fe:00 99   /usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.0/System.Private.CoreLib.dll"), "ReadyToRun code");
+        Assert.AreEqual((0x1000UL, 0x2000UL, false), NativeCpuSampler.CodeMap.Parse("1000-2000 r-xs 00e69000 00:01 4843                       /memfd:doublemapper (deleted)"), "JIT code, double-mapped");
+        Assert.AreEqual((0x1000UL, 0x2000UL, false), NativeCpuSampler.CodeMap.Parse("1000-2000 r-xp 00000000 00:00 0"), "anonymous JIT code");
+        Assert.IsNull(NativeCpuSampler.CodeMap.Parse("1000-2000 rw-p 00000000 00:00 0                          [heap]"), "not executable");
+    }
+
+    [TestMethod]
+    public void NativeThreadFrames_ForThread_TellsTheJitFromTheGcFromTheRest()
+    {
+        Assert.AreEqual(NativeThreadFrames.Jit, NativeThreadFrames.ForThread(".NET Tiered Com"));
+        Assert.AreEqual(NativeThreadFrames.Gc, NativeThreadFrames.ForThread(".NET BGC"));
+        Assert.AreEqual(NativeThreadFrames.Gc, NativeThreadFrames.ForThread(".NET Server GC"));
+        Assert.AreEqual(NativeThreadFrames.Gc, NativeThreadFrames.ForThread(".NET GC"));
+        Assert.AreEqual(NativeThreadFrames.Other, NativeThreadFrames.ForThread(".NET EventPipe"));
+        Assert.AreEqual(NativeThreadFrames.Other, NativeThreadFrames.ForThread("GC worker"), "an app's own thread is not the runtime's GC");
+        Assert.AreEqual(NativeThreadFrames.Other, NativeThreadFrames.ForThread(string.Empty), "a thread that ended before it was named");
+    }
+
+    [TestMethod]
+    public void TryStart_WhileAnotherSamplerRuns_SaysSigprofIsTaken_AndStartsAgainOnceItStops()
+    {
+        using var first = NativeCpuSampler.TryStart(100, (_, _, _) => { }, _ => { }, _ => false, null, out string reason);
+        if (first is null)
+        {
+            Assert.Inconclusive("the native sampler is not available here: " + reason);
+        }
+
+        Assert.IsNull(NativeCpuSampler.TryStart(100, (_, _, _) => { }, _ => { }, _ => false, null, out string taken), "one sampler per process");
+        StringAssert.Contains(taken, "SIGPROF is taken");
+
+        first.Dispose();
+        var samples = new ConcurrentQueue<int>();
+        using var second = NativeCpuSampler.TryStart(200, (tid, _, _) => samples.Enqueue(tid), _ => { }, _ => false, null, out reason);
+        Assert.IsNotNull(second, "free again once the first stopped: " + reason);
+        int tid = 0;
+        var busy = new Thread(() =>
+        {
+            tid = OsThread.CurrentId;
+            Thread.Sleep(800); // found by the sampler's rescan
+            SpinFor(TimeSpan.FromMilliseconds(300));
+        });
+        busy.Start();
+        busy.Join();
+        Thread.Sleep(100);
+        second.Dispose();
+        Assert.IsTrue(samples.Count(t => t == tid) >= 20, $"the second sampler samples: {samples.Count(t => t == tid)} of the busy thread");
+    }
+
+    [TestMethod]
+    public void Samples_ABusyThreadAtItsRate_WithManagedFramesOnly_OnItsOwnThreadAndClock()
+    {
+        const int Rate = 200;
+        var samples = new ConcurrentQueue<(int Tid, long Time, ulong[] Stack)>();
+        using var sampler = NativeCpuSampler.TryStart(Rate, (tid, time, stack) => samples.Enqueue((tid, time, stack.ToArray())), _ => { }, _ => false, null, out string reason);
+        if (sampler is null)
+        {
+            Assert.Inconclusive("the native sampler is not available here: " + reason);
+        }
+
+        int busyTid = 0;
+        TimeSpan cpu = TimeSpan.Zero;
+        long start = 0;
+        using var go = new ManualResetEventSlim(false);
+        var busy = new Thread(() =>
+        {
+            busyTid = OsThread.CurrentId;
+            go.Wait();
+            start = Stopwatch.GetTimestamp();
+            var before = ThreadCpu();
+            SpinFor(TimeSpan.FromMilliseconds(600));
+            cpu = ThreadCpu() - before;
+        });
+        busy.Start();
+        Thread.Sleep(1000); // the sampler finds new threads within half a second
+        go.Set();
+        busy.Join();
+        long end = Stopwatch.GetTimestamp();
+        Thread.Sleep(300); // drained every 20 ms
+        sampler.Dispose();
+
+        var mine = samples.Where(s => s.Tid == busyTid).ToList();
+        double expected = cpu.TotalSeconds * Rate;
+        Console.WriteLine($"{mine.Count} samples of the busy thread for {cpu.TotalMilliseconds:F0} ms of its CPU (expected about {expected:F0}); {sampler.NativeOnly} native-only, {sampler.Lost} lost, {sampler.Unmonitored} unmonitored");
+        Assert.AreEqual(expected, mine.Count, expected * 0.3, "one sample per period of the thread's own CPU time");
+        Assert.IsTrue(mine.All(s => s.Time >= start && s.Time <= end), "timestamps on the Stopwatch clock, within the thread's run");
+        var code = NativeCpuSampler.CodeMap.Read();
+        Assert.IsTrue(mine.All(s => s.Stack.Length > 0 && s.Stack.All(a => code.Classify(a) == CodeKind.Managed)), "only managed frames are kept");
+        Assert.IsTrue(mine.Count(s => s.Stack.Length >= 3) >= mine.Count * 0.9, "frame pointers lead back through the callers");
+    }
+
+    [TestMethod]
+    public void Profiler_ByDefault_TakesCpuFromTheNativeSampler_AndWithRuntimeFromTheRuntimesSampler()
+    {
+        // The build compiles the native sampler wherever it can run (Linux x64 and Arm64 with gcc, which CI installs).
+        bool nativeAvailable = false;
+        string reason = string.Empty;
+        if (NativeCpuSampler.TryStart(100, (_, _, _) => { }, _ => { }, _ => false, null, out reason) is { } probe)
+        {
+            probe.Dispose();
+            nativeAvailable = true;
+        }
+
+        bool buildable = OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.Arm64;
+        Assert.AreEqual(buildable, nativeAvailable, "the native sampler starts where it is built: " + reason);
+
+        using (var byDefault = new ContinuousProfiler(new ProfilingOptions { ExportInterval = TimeSpan.FromMinutes(10) }, [], () => ResourceBuilder.CreateEmpty().Build()))
+        {
+            Assert.IsTrue(byDefault.Start());
+            Assert.AreEqual(nativeAvailable, byDefault.NativeSampler is not null, "Auto takes the native sampler where it can, and falls back where it cannot");
+            if (nativeAvailable)
+            {
+                var (spin, period) = SpinAndCollect(byDefault);
+                Assert.IsTrue(spin >= 10, $"the native samples of the spinning method: {spin}");
+                Assert.AreEqual(1_000_000_000 / new ProfilingOptions().TargetSamplesPerCpuSecond, period, "each native sample stands for 1 / the default rate of CPU time");
+            }
+        }
+
+        using var runtime = new ContinuousProfiler(new ProfilingOptions { ExportInterval = TimeSpan.FromMinutes(10), CpuSampler = CpuSampler.Runtime, SamplingDutyCycle = 1 }, [], () => ResourceBuilder.CreateEmpty().Build());
+        Assert.IsTrue(runtime.Start());
+        Assert.IsNull(runtime.NativeSampler);
+        var (runtimeSpin, runtimePeriod) = SpinAndCollect(runtime);
+        Assert.IsTrue(runtimeSpin >= 100, $"the runtime's sampler gives CPU samples of the spinning method: {runtimeSpin}");
+        Assert.IsTrue(runtimePeriod is > 500_000 and < 5_000_000, $"the runtime's period, about a round a millisecond: {runtimePeriod} ns");
+    }
+
+    private static (long Spin, long Period) SpinAndCollect(ContinuousProfiler profiler)
+    {
+        using var go = new ManualResetEventSlim(false);
+        var spinner = new Thread(() =>
+        {
+            go.Wait();
+            SpinFor(TimeSpan.FromMilliseconds(600));
+        });
+        spinner.Start();
+        Thread.Sleep(700); // sessions delivering, and the native sampler has found the new thread
+        profiler.CollectInterval();
+        go.Set();
+        spinner.Join();
+        Thread.Sleep(600);
+        var batch = profiler.CollectInterval();
+        var d = batch.Dictionary;
+        var cpu = batch.Profiles.Single(p => d.Strings[p.PeriodType.TypeStrIndex] == "cpu");
+        long spin = cpu.Samples.Where(s => d.Stacks[s.StackIndex].LocationIndices.Any(l => d.Strings[d.Functions[d.Locations[l].FunctionIndex].NameStrIndex].EndsWith(".SpinFor", StringComparison.Ordinal))).Sum(s => s.Value);
+        return (spin, cpu.Period);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SpinFor(TimeSpan duration)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        ulong x = 1;
+        while (Stopwatch.GetTimestamp() < until)
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                x = (x * 6364136223846793005UL) + 1442695040888963407UL;
+            }
+        }
+
+        GC.KeepAlive(x);
+    }
+
+    /// <summary>The calling thread's CPU time (user and kernel) from /proc, in the kernel's 10 ms clock ticks.</summary>
+    private static TimeSpan ThreadCpu()
+    {
+        string stat = File.ReadAllText("/proc/thread-self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        long ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+        return TimeSpan.FromMilliseconds(ticks * 10);
+    }
+}
