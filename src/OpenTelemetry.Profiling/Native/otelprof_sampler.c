@@ -32,7 +32,7 @@
 
 #define MAX_FRAMES 128
 #define STACK_COPY_BYTES 4096
-#define CHUNK_BYTES 8192
+#define CHUNK_BYTES 4096
 
 // One sample as the managed side reads it (NativeSamplerInterop.Sample has the same layout).
 struct sample {
@@ -43,7 +43,8 @@ struct sample {
     uint64_t sp;
     uint64_t fp;            // the frame record the walk started from (after a scan, the one found), or 0
     uint32_t stack_bytes;   // bytes of the stack copied from sp
-    uint32_t scanned;       // 1 when the walk started from a scanned-for record
+    uint16_t scanned;       // 1 when the walk started from a scanned-for record
+    uint16_t overrun;       // periods that expired before this signal was delivered, beyond the first
     uint64_t frames[MAX_FRAMES]; // leaf first: ip, then return addresses
     uint8_t stack[STACK_COPY_BYTES];
 };
@@ -145,6 +146,7 @@ static void on_sample(int signal_number, siginfo_t *info, void *context)
     sample->ip = ip;
     sample->sp = sp;
     sample->scanned = 0;
+    sample->overrun = info->si_overrun < 0 ? 0 : info->si_overrun > 65535 ? 65535 : (uint16_t)info->si_overrun;
 
     // The top of the stack, from sp: the managed side reads frameless methods' return addresses from it, and the
     // walk below reads frame records from it while they are inside.
@@ -153,7 +155,8 @@ static void on_sample(int signal_number, siginfo_t *info, void *context)
     uintptr_t copy_end = copy_start + sample->stack_bytes;
     sample->sp = copy_start;
 
-    // A second buffer for frame records above the copy.
+    // A second buffer for frame records above the copy (kept small: the handler runs on the interrupted
+    // thread's stack or its alternate signal stack).
     uint8_t chunk[CHUNK_BYTES];
     uintptr_t chunk_start = 0, chunk_end = 0;
 
@@ -265,6 +268,8 @@ int otelprof_sampler_acquire(int ring_bits)
         struct sigaction action;
         memset(&action, 0, sizeof action);
         action.sa_sigaction = on_sample;
+        // Not SA_ONSTACK: the runtime's alternate signal stacks are sized for its own handlers (a run with it
+        // crashed). The handler needs about 4.5 KB of the interrupted thread's stack.
         action.sa_flags = SA_SIGINFO | SA_RESTART;
         sigemptyset(&action.sa_mask);
         if (sigaction(SIGPROF, &action, NULL) != 0) {

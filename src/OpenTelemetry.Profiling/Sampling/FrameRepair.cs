@@ -22,6 +22,9 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
 {
     /// <summary>A method's prologue as far as it moves the stack pointer, decoded once per method.</summary>
     private readonly Dictionary<ulong, Shape> shapes = [];
+
+    /// <summary>The shape of the method at each address seen (null: native code).</summary>
+    private readonly Dictionary<ulong, Shape?> byAddress = [];
     private readonly byte[] code = new byte[48];
 
     /// <summary>Gets the frames this walk added that the kernel's chain did not have (a measure of its use).</summary>
@@ -284,6 +287,30 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
     }
 
     private Shape? ShapeOf(ulong address)
+    {
+        // Return addresses repeat from sample to sample: each is looked up in the method map once.
+        if (this.byAddress.TryGetValue(address, out var known))
+        {
+            return known;
+        }
+
+        var shape = this.ShapeOfMethodAt(address);
+        if (shape is null && classify(address) != CodeKind.Native)
+        {
+            // Not known yet: a method just compiled is named by an event that may still be on its way.
+            return null;
+        }
+
+        if (this.byAddress.Count >= 100_000)
+        {
+            this.byAddress.Clear();
+        }
+
+        this.byAddress[address] = shape;
+        return shape;
+    }
+
+    private Shape? ShapeOfMethodAt(ulong address)
     {
         ulong start = methodStart(address);
         if (start == 0)

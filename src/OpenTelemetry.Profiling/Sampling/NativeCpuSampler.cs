@@ -24,17 +24,28 @@ namespace OpenTelemetry.Profiling.Sampling;
 /// </summary>
 internal sealed unsafe class NativeCpuSampler : IDisposable
 {
-    /// <summary>256 samples of about 5 KB: a 20 ms drain at the default rate sees a few.</summary>
+    /// <summary>256 samples of about 5 KB: a drain at the default rate sees about 2 (2 busy cores), at 1000 Hz 40.</summary>
     private const int RingBits = 8;
 
+    /// <summary>
+    /// How often the ring is read: soon enough that the threads' span histories still reach back to the samples
+    /// (at 100 ms, a test switching spans quickly saw a third of its samples linked).
+    /// </summary>
     private const int DrainMilliseconds = 20;
+
+    /// <summary>New threads are armed within half a second.</summary>
     private const int RescanEveryDrains = 25;
     private const int ErrorNoSuchProcess = 3; // ESRCH
 
-    /// <summary>The code map is read again when a chain leads outside it (code mapped since), at most this often.</summary>
-    private static readonly long CodeMapRefreshTicks = Stopwatch.Frequency / 10;
+    /// <summary>
+    /// The code map is read again when a chain leads outside it (code mapped since), at most this often: reading
+    /// it takes milliseconds, and most addresses outside it are not code at all (what a walk through native code
+    /// without frame pointers picked up), so a new read rarely helps. JIT code mapped since is known sooner,
+    /// from the method map.
+    /// </summary>
+    private static readonly long CodeMapRefreshTicks = Stopwatch.Frequency * 5;
 
-    private readonly Action<int, long, ReadOnlySpan<ulong>> onSample;
+    private readonly Action<int, long, ReadOnlySpan<ulong>, int> onSample;
     private readonly Func<int, bool> isOwnThread;
     private readonly Dictionary<int, long> timers = [];
     private readonly HashSet<int> seen = [];
@@ -42,6 +53,7 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     private readonly ulong[] repaired = new ulong[2 * NativeSamplerInterop.MaxFrames];
     private readonly ulong[] stack = new ulong[2 * NativeSamplerInterop.MaxFrames];
     private readonly FrameRepair? repair;
+    private readonly Func<ulong, ulong>? methodStart;
     private readonly ManualResetEventSlim stopRequested = new(false);
     private NativeSamplerInterop.Sample* sample;
     private CodeMap code = CodeMap.Read();
@@ -51,12 +63,14 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     private long nativeOnly;
     private long scanned;
     private int unmonitored;
+    private long lostAtStop = -1;
 
-    private NativeCpuSampler(ulong periodNanos, Action<int, long, ReadOnlySpan<ulong>> onSample, Func<int, bool> isOwnThread, Func<ulong, ulong>? methodStart)
+    private NativeCpuSampler(ulong periodNanos, Action<int, long, ReadOnlySpan<ulong>, int> onSample, Func<int, bool> isOwnThread, Func<ulong, ulong>? methodStart)
     {
         this.PeriodNanos = periodNanos;
         this.onSample = onSample;
         this.isOwnThread = isOwnThread;
+        this.methodStart = methodStart;
         this.sample = (NativeSamplerInterop.Sample*)NativeMemory.AllocZeroed((nuint)sizeof(NativeSamplerInterop.Sample));
 
         // Arm64 JIT code always keeps a frame pointer; x64 leaves small methods without one.
@@ -75,7 +89,14 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     public long Samples => Interlocked.Read(ref this.samples);
 
     /// <summary>Gets the samples not taken because the ring was full (the drain fell behind).</summary>
-    public long Lost => this.sample == null && this.stopRequested.IsSet ? 0 : (long)NativeSamplerInterop.Lost();
+    public long Lost
+    {
+        get
+        {
+            long atStop = Volatile.Read(ref this.lostAtStop);
+            return atStop >= 0 ? atStop : (long)NativeSamplerInterop.Lost();
+        }
+    }
 
     /// <summary>
     /// Gets the samples with no managed frame, handed on with a <see cref="NativeThreadFrames"/> frame: native
@@ -94,12 +115,12 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     /// reason, when the native sampler is not available here; nothing is left armed then.
     /// </summary>
     /// <param name="samplesPerCpuSecond">Samples per CPU-second of each thread (the kernel's tick, usually 250 or 1000 Hz, is the most it gives).</param>
-    /// <param name="onSample">Receives each sample: thread, Stopwatch time, managed frames leaf first.</param>
+    /// <param name="onSample">Receives each sample: thread, Stopwatch time, managed frames leaf first, and the sampling periods it stands for (1, more when the thread's timer expired again before its signal arrived).</param>
     /// <param name="excludeThread">Registers the sampler's own thread as the profiler's.</param>
     /// <param name="isOwnThread">Tells the profiler's own threads, which get no timer.</param>
     /// <param name="methodStart">The start of the method at an address (0 when unknown): on x64, where frameless methods' callers are put back.</param>
     /// <param name="reason">Why the native sampler is not available, when null is returned.</param>
-    public static NativeCpuSampler? TryStart(int samplesPerCpuSecond, Action<int, long, ReadOnlySpan<ulong>> onSample, Action<int> excludeThread, Func<int, bool> isOwnThread, Func<ulong, ulong>? methodStart, out string reason)
+    public static NativeCpuSampler? TryStart(int samplesPerCpuSecond, Action<int, long, ReadOnlySpan<ulong>, int> onSample, Action<int> excludeThread, Func<int, bool> isOwnThread, Func<ulong, ulong>? methodStart, out string reason)
     {
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.Arm64))
         {
@@ -202,6 +223,7 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
                 ProfilingEventSource.Log.ConsumerFailed("Native sampler", ex);
             }
 
+            Volatile.Write(ref this.lostAtStop, (long)NativeSamplerInterop.Lost());
             NativeSamplerInterop.Release();
             NativeMemory.Free(this.sample);
             this.sample = null;
@@ -288,7 +310,17 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     private CodeKind Classify(ulong address)
     {
         var kind = this.code.Classify(address);
-        if (kind == CodeKind.Unknown && Stopwatch.GetTimestamp() - this.codeReadTimestamp > CodeMapRefreshTicks)
+        if (kind != CodeKind.Unknown)
+        {
+            return kind;
+        }
+
+        if (this.methodStart is not null && this.methodStart(address) != 0)
+        {
+            return CodeKind.Managed; // a method the JIT placed in memory mapped since the code map was read
+        }
+
+        if (Stopwatch.GetTimestamp() - this.codeReadTimestamp > CodeMapRefreshTicks)
         {
             this.code = CodeMap.Read();
             this.codeReadTimestamp = Stopwatch.GetTimestamp();
@@ -297,6 +329,7 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
 
         return kind;
     }
+
 
     private void Drain()
     {
@@ -342,8 +375,9 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
         long time = s->TimestampNanos;
         long timestamp = Stopwatch.Frequency == 1_000_000_000 ? time : (long)(time * (Stopwatch.Frequency / 1e9));
         Interlocked.Increment(ref this.samples);
-        this.onSample(s->Tid, timestamp, this.stack.AsSpan(0, frames));
+        this.onSample(s->Tid, timestamp, this.stack.AsSpan(0, frames), 1 + s->Overrun);
     }
+
 
     /// <summary>
     /// The executable mappings of the process, from <c>/proc/self/maps</c>, each marked native or managed.

@@ -58,7 +58,8 @@ internal static unsafe partial class NativeSamplerInterop
         public ulong Sp;
         public ulong Fp;
         public uint StackBytes;
-        public uint Scanned;
+        public ushort Scanned;
+        public ushort Overrun;
         public fixed ulong Frames[MaxFrames];
         public fixed byte Stack[StackCopyBytes];
     }

@@ -122,15 +122,19 @@ internal sealed class SampleCollector
         }
     }
 
-    /// <summary>Adds one CPU sample from the native sampler: a thread that was on a CPU, with its managed frames.</summary>
-    public void OnCpuSample(int threadId, long timestamp, ReadOnlySpan<ulong> stack)
+    /// <summary>
+    /// Adds one CPU sample from the native sampler: a thread that was on a CPU, with its managed frames.
+    /// <paramref name="weight"/> is the number of sampling periods it stands for (more than 1 when the thread's
+    /// timer expired again before its signal was delivered).
+    /// </summary>
+    public void OnCpuSample(int threadId, long timestamp, ReadOnlySpan<ulong> stack, int weight)
     {
         lock (this.gate)
         {
             if (this.TryGetSpan(threadId, timestamp, out var span))
             {
-                this.Aggregator(ProfileType.Cpu)?.Add(threadId, stack, span, 1);
-                Volatile.Write(ref this.cpuSamples, this.cpuSamples + 1);
+                this.Aggregator(ProfileType.Cpu)?.Add(threadId, stack, span, weight);
+                Volatile.Write(ref this.cpuSamples, this.cpuSamples + weight);
             }
         }
     }
