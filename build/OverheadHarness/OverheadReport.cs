@@ -49,12 +49,12 @@ internal static class OverheadReport
         Console.WriteLine(string.Create(Invariant, $"{"profiler threads' cpu share",-32}{Format(onBlocks.Select(b => b.ProfilerThreadCpuSeconds / b.CpuSeconds).ToList())}        (its own threads; EventPipe's threads (sampler, streaming): {Format(onBlocks.Select(b => b.EventPipeThreadCpuSeconds / b.CpuSeconds).ToList()).Trim()})"));
 
         long blockSamples = exports.Sum(e => e.BlockSamples);
-        double blockCpu = rounds.Sum(r => r[BlockMode.On].CpuSeconds);
-        double blockUserCpu = rounds.Sum(r => r[BlockMode.On].UserCpuSeconds);
+        double blockCpu = exports.Sum(e => e.BlockProfilesCpuSeconds);
+        double blockUserCpu = exports.Sum(e => e.BlockProfilesUserCpuSeconds);
         long samples = exports.Sum(e => e.Samples);
         double cpu = exports.Sum(e => e.CpuSeconds);
-        Console.WriteLine(string.Create(Invariant, $"{"samples per user-mode cpu-s",-32}{blockSamples / blockUserCpu,15:F1}          (steady state: {blockSamples:N0} samples in the CPU profiles of the measured blocks / {blockUserCpu:F1} user-mode cpu-s, the CPU that CPU samples cover)"));
-        Console.WriteLine(string.Create(Invariant, $"{"samples per process cpu-s",-32}{blockSamples / blockCpu,15:F1}          (the same over {blockCpu:F1} process cpu-s, kernel included: the kernel took {1 - (blockUserCpu / blockCpu):P0}; whole lifetimes incl. start-up: {samples / cpu:F1}, {exports.Count} lifetimes of {lifetime / exports.Count:F1} s, {exports.Sum(e => e.Requests)} export requests)"));
+        Console.WriteLine(string.Create(Invariant, $"{"samples per process cpu-s",-32}{blockSamples / blockCpu,15:F1}          (steady state: {blockSamples:N0} samples in the CPU profiles that began in the measured blocks / {blockCpu:F1} process cpu-s during those profiles; whole lifetimes incl. start-up: {samples / cpu:F1}, {exports.Count} lifetimes of {lifetime / exports.Count:F1} s, {exports.Sum(e => e.Requests)} export requests)"));
+        Console.WriteLine(string.Create(Invariant, $"{"samples per user-mode cpu-s",-32}{blockSamples / blockUserCpu,15:F1}          (the same over {blockUserCpu:F1} user-mode cpu-s, the CPU the runtime's sampler can see: the kernel took {1 - (blockUserCpu / blockCpu):P0})"));
         return throughput;
     }
 

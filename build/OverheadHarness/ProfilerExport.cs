@@ -7,4 +7,6 @@ namespace OverheadHarness;
 /// <param name="Requests">Export requests received.</param>
 /// <param name="Samples">Samples in the received CPU profiles (other profile types are not counted).</param>
 /// <param name="BlockSamples">Samples in the received CPU profiles whose interval began in the measured block.</param>
-internal sealed record ProfilerExport(double LifetimeSeconds, double CpuSeconds, long Bytes, int Requests, long Samples, long BlockSamples);
+/// <param name="BlockProfilesCpuSeconds">Process CPU time during those profiles' intervals (read every 100 ms).</param>
+/// <param name="BlockProfilesUserCpuSeconds">User-mode CPU time during the same intervals.</param>
+internal sealed record ProfilerExport(double LifetimeSeconds, double CpuSeconds, long Bytes, int Requests, long Samples, long BlockSamples, double BlockProfilesCpuSeconds = 0, double BlockProfilesUserCpuSeconds = 0);

@@ -32,6 +32,8 @@ internal sealed class ProfilingSetup : IDisposable
     private readonly int startRequests;
     private readonly long startBytes;
     private readonly long startSamples;
+    private readonly List<(DateTimeOffset Time, TimeSpan Total, TimeSpan User)> cpuReadings = [];
+    private readonly Timer cpuReader;
 
     /// <param name="receiver">Where profiles go.</param>
     /// <param name="collectorDownEndpoint">An endpoint nothing listens on, instead of the receiver.</param>
@@ -43,6 +45,7 @@ internal sealed class ProfilingSetup : IDisposable
         (this.startRequests, this.startBytes, this.startSamples) = Received(receiver);
         this.startTimestamp = Stopwatch.GetTimestamp();
         this.startCpu = Environment.CpuUsage.TotalTime;
+        this.cpuReader = new Timer(_ => this.ReadCpu(), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(100));
         this.sdk = OpenTelemetrySdk.Create(otel => AppTracing(otel)
             .WithProfiling(profiling => profiling
                 .Configure(options =>
@@ -83,9 +86,51 @@ internal sealed class ProfilingSetup : IDisposable
         this.sdk.Dispose();
         double lifetime = Stopwatch.GetElapsedTime(this.startTimestamp).TotalSeconds;
         double cpu = (Environment.CpuUsage.TotalTime - this.startCpu).TotalSeconds;
+        this.cpuReader.Dispose();
+        this.ReadCpu();
         var (requests, bytes, samples) = Received(this.receiver);
         long blockSamples = this.receiver.TotalSampleValue(CpuPeriodType, this.MeasuredSince);
-        this.Export = new ProfilerExport(lifetime, cpu, bytes - this.startBytes, requests - this.startRequests, samples - this.startSamples, blockSamples);
+
+        // The CPU those profiles cover: a profile that began in the block may end after it (the last one ends
+        // at disposal), so the block's own CPU is not their denominator.
+        double profilesCpu = 0;
+        double profilesUserCpu = 0;
+        foreach (var (start, duration, _) in this.receiver.ProfileTotals(CpuPeriodType, this.MeasuredSince))
+        {
+            profilesCpu += (this.CpuAt(start + duration).Total - this.CpuAt(start).Total).TotalSeconds;
+            profilesUserCpu += (this.CpuAt(start + duration).User - this.CpuAt(start).User).TotalSeconds;
+        }
+
+        this.Export = new ProfilerExport(lifetime, cpu, bytes - this.startBytes, requests - this.startRequests, samples - this.startSamples, blockSamples, profilesCpu, profilesUserCpu);
+    }
+
+    private void ReadCpu()
+    {
+        var usage = Environment.CpuUsage;
+        lock (this.cpuReadings)
+        {
+            this.cpuReadings.Add((DateTimeOffset.UtcNow, usage.TotalTime, usage.UserTime));
+        }
+    }
+
+    /// <summary>The process's CPU times at a moment, interpolated between the 100 ms readings around it.</summary>
+    private (TimeSpan Total, TimeSpan User) CpuAt(DateTimeOffset time)
+    {
+        lock (this.cpuReadings)
+        {
+            var readings = this.cpuReadings;
+            int after = readings.FindIndex(r => r.Time >= time);
+            if (after <= 0)
+            {
+                var edge = readings[after < 0 ? readings.Count - 1 : 0];
+                return (edge.Total, edge.User);
+            }
+
+            var (t0, total0, user0) = readings[after - 1];
+            var (t1, total1, user1) = readings[after];
+            double f = (time - t0) / (t1 - t0);
+            return (total0 + ((total1 - total0) * f), user0 + ((user1 - user0) * f));
+        }
     }
 
     // The app's resource and span sources, the same with profiling and without.

@@ -198,6 +198,22 @@ public sealed partial class LocalOtlpReceiver : IAsyncDisposable
         return ProfileSummary.TotalValue(this.ProfileRequests, periodType, sinceUnixNano);
     }
 
+    /// <summary>
+    /// Lists each received profile with the given period type (<c>type/unit</c>) whose interval began at or after
+    /// <paramref name="since"/>: when its interval began, how long it was, and its samples' total value.
+    /// </summary>
+    /// <param name="periodType">The period type, as <c>type/unit</c>.</param>
+    /// <param name="since">The earliest start of a profile's interval to count.</param>
+    /// <returns>One entry per profile.</returns>
+    public IReadOnlyList<(DateTimeOffset Start, TimeSpan Duration, long Value)> ProfileTotals(string periodType, DateTimeOffset since)
+    {
+        ArgumentNullException.ThrowIfNull(periodType);
+        long ticks = since <= DateTimeOffset.UnixEpoch ? 0 : (since - DateTimeOffset.UnixEpoch).Ticks;
+        ulong sinceUnixNano = (ulong)ticks > ulong.MaxValue / 100 ? ulong.MaxValue : (ulong)ticks * 100;
+        return [.. ProfileSummary.Totals(this.ProfileRequests, periodType, sinceUnixNano)
+            .Select(t => (DateTimeOffset.UnixEpoch.AddTicks((long)(t.StartUnixNano / 100)), TimeSpan.FromTicks((long)(t.DurationNano / 100)), t.Value))];
+    }
+
     /// <summary>Checks every received profile request against the OTLP profiles rules.</summary>
     /// <returns>The violations found, each prefixed with the request number; empty when all are valid.</returns>
     public IReadOnlyList<string> ValidateProfiles()

@@ -130,6 +130,24 @@ public sealed class ProfileSummary
         return total;
     }
 
+    internal static IReadOnlyList<(ulong StartUnixNano, ulong DurationNano, long Value)> Totals(IReadOnlyList<ExportProfilesServiceRequest> requests, string periodType, ulong sinceUnixNano)
+    {
+        var totals = new List<(ulong, ulong, long)>();
+        foreach (var request in requests)
+        {
+            var dictionary = request.Dictionary ?? new ProfilesDictionary();
+            foreach (var profile in request.ResourceProfiles.SelectMany(r => r.ScopeProfiles).SelectMany(s => s.Profiles))
+            {
+                if (profile.TimeUnixNano >= sinceUnixNano && Describe(dictionary, profile.PeriodType) == periodType)
+                {
+                    totals.Add((profile.TimeUnixNano, profile.DurationNano, profile.Samples.Sum(Weight)));
+                }
+            }
+        }
+
+        return totals;
+    }
+
     private static void PrintFunctions(TextWriter writer, string title, IReadOnlyList<FunctionShare> functions)
     {
         writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   {title}:"));
