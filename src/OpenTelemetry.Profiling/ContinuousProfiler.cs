@@ -187,7 +187,11 @@ internal sealed class ContinuousProfiler : IDisposable
                     {
                         SpanNames.Trim();
                     }
-                });
+                })
+            {
+                // Wall-only windows sit halfway between exports.
+                FirstWindowDelay = wallOnly && duty < 1 ? this.options.SamplingCycle / 2 : TimeSpan.Zero,
+            };
             this.sampling.Start();
             return true;
         }

@@ -64,6 +64,12 @@ internal sealed class SamplingScheduler : IDisposable
         this.CurrentDutyCycle = dutyCycle;
     }
 
+    /// <summary>
+    /// Gets how long the first window waits (default none). Half a cycle keeps the windows halfway between the
+    /// exports, which happen at cycle boundaries, so neither adds its pause to the other's.
+    /// </summary>
+    public TimeSpan FirstWindowDelay { get; init; }
+
     /// <summary>Gets the duty cycle in force for the current cycle (steered by the target and by CPU headroom).</summary>
     public double CurrentDutyCycle { get; private set; }
 
@@ -134,6 +140,11 @@ internal sealed class SamplingScheduler : IDisposable
     {
         try
         {
+            if (this.FirstWindowDelay > TimeSpan.Zero && this.stopRequested.Wait(this.FirstWindowDelay))
+            {
+                return;
+            }
+
             // CPU time (all, and user mode) and wall clock when the current cycle (and its window) began.
             var cpuStart = Environment.CpuUsage;
             var (cycleCpuStart, cycleUserCpuStart) = (cpuStart.TotalTime, cpuStart.UserTime);

@@ -93,7 +93,7 @@ public sealed class NativeCpuSamplerTests
         go.Set();
         busy.Join();
         long end = Stopwatch.GetTimestamp();
-        Thread.Sleep(300); // drained every 20 ms
+        Thread.Sleep(300); // drained every 100 ms
         sampler.Dispose();
 
         var mine = samples.Where(s => s.Tid == busyTid).ToList();
