@@ -274,7 +274,7 @@ internal sealed class ContinuousProfiler : IDisposable
             return null;
         }
 
-        var sampler = NativeCpuSampler.TryStart(this.options.NativeSamplesPerCpuSecond, this.samples.OnCpuSample, this.samples.ExcludeThread, this.samples.IsOwnThread, this.methods.StartOf, out string reason);
+        var sampler = NativeCpuSampler.TryStart(this.options.NativeSamplesPerCpuSecond, this.samples.OnCpuSample, this.samples.ExcludeThread, this.samples.IsOwnThread, this.methods, out string reason);
         if (sampler is null)
         {
             bool platform = OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.Arm64;
@@ -375,6 +375,7 @@ internal sealed class ContinuousProfiler : IDisposable
             this.metrics.AddInterval(sampleCount, dropped);
             long lost = this.samples.CorrelationLost;
             this.metrics.SetCorrelationLost(lost);
+            this.metrics.SetSamplesLost(this.nativeSampler?.Lost ?? 0);
             this.metrics.SetDutyCycle(this.sampling?.CurrentDutyCycle ?? 0);
             this.metrics.SetSpanTableLimits(this.InFlight?.Untracked ?? 0, SpanNames.Dropped);
             if (lost > this.correlationLostReported)

@@ -121,7 +121,7 @@ public sealed class ProfilingOptions
     /// with many threads reaches the target with shorter windows, at a cost that stays about the same. Kernel
     /// time is left out of the rate: the runtime's sampler reports a thread in a system call as not running
     /// managed code, so sampling it buys no resolution. 0 turns this off (windows take the full duty cycle).
-    /// Ignored when <see cref="SamplingDutyCycle"/> is set. Default: 55; allowed: 0 to 10,000. Environment:
+    /// The windows ignore it when <see cref="SamplingDutyCycle"/> is set (the native sampler does not). Default: 55; allowed: 0 to 10,000. Environment:
     /// <c>OTEL_DOTNET_PROFILING_TARGET_SAMPLES_PER_CPU_SECOND</c>.
     /// </summary>
     public int TargetSamplesPerCpuSecond
@@ -145,7 +145,8 @@ public sealed class ProfilingOptions
     /// 1 ÷ <see cref="TargetSamplesPerCpuSecond"/> second of its CPU time, all the time, without suspending the
     /// runtime. Elsewhere, or when the process's SIGPROF is already taken, it uses the runtime's sampler in the
     /// windows described at <see cref="SamplingDutyCycle"/>. With native CPU samples the runtime's sampler still
-    /// runs for the wall-time profile, in windows of 1 % of the time unless <see cref="SamplingDutyCycle"/> is set.
+    /// runs for the wall-time profile, in windows of 1 % of the time (up to 4 % with CPU headroom) unless
+    /// <see cref="SamplingDutyCycle"/> is set.
     /// Environment: <c>OTEL_DOTNET_PROFILING_CPU_SAMPLER</c> (<c>auto</c>, <c>native</c> or <c>runtime</c>).
     /// </summary>
     public CpuSampler CpuSampler
@@ -178,7 +179,7 @@ public sealed class ProfilingOptions
     /// Gets or sets a value indicating whether a wall-time profile is produced: every managed thread the runtime's
     /// sampler sees, running or waiting, so time a span spent blocked (I/O, locks, sleeps) shows in its flame
     /// graph. With CPU samples from the native sampler (<see cref="CpuSampler"/>) the runtime's sampler runs for this
-    /// profile alone, in windows of 1 % of the time unless <see cref="SamplingDutyCycle"/> is set; switched off,
+    /// profile alone, in windows of 1 % of the time (up to 4 % with CPU headroom) unless <see cref="SamplingDutyCycle"/> is set; switched off,
     /// it does not run at all. Default: <see langword="true"/>.
     /// Environment: <c>OTEL_DOTNET_PROFILING_WALL_ENABLED</c>.
     /// </summary>

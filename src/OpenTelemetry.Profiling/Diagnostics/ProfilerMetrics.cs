@@ -14,6 +14,7 @@ internal sealed class ProfilerMetrics : IDisposable
     private readonly Meter meter;
     private long samples;
     private long samplesDropped;
+    private long samplesLost;
     private long correlationLost;
     private long batches;
     private double dutyCycle;
@@ -25,6 +26,7 @@ internal sealed class ProfilerMetrics : IDisposable
         this.meter = new Meter(MeterName, typeof(ProfilerMetrics).Assembly.GetName().Version?.ToString());
         this.meter.CreateObservableCounter("profiler.samples", () => Volatile.Read(ref this.samples), "{sample}", "Samples aggregated into profiles.");
         this.meter.CreateObservableCounter("profiler.samples.dropped", () => Volatile.Read(ref this.samplesDropped), "{sample}", "Samples dropped because an interval's stack table was full.");
+        this.meter.CreateObservableCounter("profiler.samples.lost", () => Volatile.Read(ref this.samplesLost), "{sample}", "CPU samples the native sampler could not take because its ring was full (its drain fell behind).");
         this.meter.CreateObservableCounter("profiler.correlation.lost", () => Volatile.Read(ref this.correlationLost), "{sample}", "Samples left unlinked because their thread's span history no longer reached back to them.");
         this.meter.CreateObservableGauge("profiler.sampling.duty_cycle", () => Volatile.Read(ref this.dutyCycle), "1", "Share of the current sampling cycle its window takes (steered by the target rate and CPU headroom).");
         this.meter.CreateObservableCounter("profiler.spans.untracked", () => Volatile.Read(ref this.spansUntracked), "{span}", "Spans whose awaiting time is missing because the in-flight span table was full.");
@@ -39,6 +41,8 @@ internal sealed class ProfilerMetrics : IDisposable
     }
 
     public void SetCorrelationLost(long total) => Volatile.Write(ref this.correlationLost, total);
+
+    public void SetSamplesLost(long total) => Volatile.Write(ref this.samplesLost, total);
 
     public void SetSpanTableLimits(long spansUntracked, long spanNamesDropped)
     {

@@ -11,7 +11,7 @@
 // and keeps errno, so it is safe wherever the thread stopped.
 //
 // Built by the project (OpenTelemetry.Profiling.csproj) with:
-//   gcc -O2 -shared -fPIC -fno-omit-frame-pointer -o libotelprof_sampler.so otelprof_sampler.c
+//   gcc -O2 -g -Wall -Wextra -shared -fPIC -fno-omit-frame-pointer -o libotelprof_sampler.so otelprof_sampler.c
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -28,6 +28,11 @@
 
 #if !defined(__x86_64__) && !defined(__aarch64__)
 #error "x64 or arm64 only"
+#endif
+
+// glibc before 2.35 names the target thread of SIGEV_THREAD_ID only through its union; musl has the macro.
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
 #endif
 
 #define MAX_FRAMES 128
@@ -52,6 +57,7 @@ struct sample {
 struct slot {
     _Atomic uint64_t sequence; // index + 1 once the sample at index is complete
     struct sample sample;
+    uint8_t scratch[CHUNK_BYTES]; // the handler's buffer for frame records above the stack copy (not read out)
 };
 
 static struct slot *ring;
@@ -61,6 +67,7 @@ static _Atomic uint64_t read_index;
 static _Atomic uint64_t lost;
 static _Atomic int enabled;
 static _Atomic int owned;
+static _Atomic int in_handler; // handlers past their check of enabled, not yet done
 static pid_t own_pid;
 
 static int read_memory(uintptr_t address, uint8_t *into, size_t bytes)
@@ -108,21 +115,35 @@ static int plausible_record(const uint8_t *copy, uintptr_t copy_start, uintptr_t
     return 1;
 }
 
+static void take_sample(siginfo_t *info, void *context);
+
 static void on_sample(int signal_number, siginfo_t *info, void *context)
 {
     (void)signal_number;
-    if (!atomic_load_explicit(&enabled, memory_order_acquire) || info->si_code != SI_TIMER) {
+    if (info->si_code != SI_TIMER) {
         return;
     }
 
-    int saved_errno = errno;
+    // Counted in before enabled is read, so a release that clears enabled and then waits for the count to
+    // drop to zero knows no handler of its owner still writes into the ring.
+    atomic_fetch_add_explicit(&in_handler, 1, memory_order_seq_cst);
+    if (atomic_load_explicit(&enabled, memory_order_seq_cst)) {
+        int saved_errno = errno;
+        take_sample(info, context);
+        errno = saved_errno;
+    }
+
+    atomic_fetch_sub_explicit(&in_handler, 1, memory_order_release);
+}
+
+static void take_sample(siginfo_t *info, void *context)
+{
 
     // Reserve a slot only when the ring has room, so the reader never passes over a slot still being written.
     uint64_t index = atomic_load_explicit(&write_index, memory_order_relaxed);
     do {
         if (index - atomic_load_explicit(&read_index, memory_order_acquire) > ring_mask) {
             atomic_fetch_add_explicit(&lost, 1, memory_order_relaxed);
-            errno = saved_errno;
             return;
         }
     } while (!atomic_compare_exchange_weak_explicit(&write_index, &index, index + 1, memory_order_acq_rel, memory_order_relaxed));
@@ -155,9 +176,9 @@ static void on_sample(int signal_number, siginfo_t *info, void *context)
     uintptr_t copy_end = copy_start + sample->stack_bytes;
     sample->sp = copy_start;
 
-    // A second buffer for frame records above the copy (kept small: the handler runs on the interrupted
-    // thread's stack or its alternate signal stack).
-    uint8_t chunk[CHUNK_BYTES];
+    // A second buffer for frame records above the copy, in the slot: the handler runs on the interrupted
+    // thread's stack (which may be deep in recursion) and keeps its own use of it to a few hundred bytes.
+    uint8_t *chunk = slot->scratch;
     uintptr_t chunk_start = 0, chunk_end = 0;
 
     int fp_plausible = fp >= sp && (fp & 7) == 0 && fp - sp < (1u << 20);
@@ -216,7 +237,6 @@ static void on_sample(int signal_number, siginfo_t *info, void *context)
 
     sample->frame_count = n;
     atomic_store_explicit(&slot->sequence, index + 1, memory_order_release);
-    errno = saved_errno;
 }
 
 // The size of a sample: the managed side checks its own layout against it before anything else.
@@ -225,9 +245,25 @@ int otelprof_sampler_sample_size(void)
     return (int)sizeof(struct sample);
 }
 
-// Takes the sampler for one profiler at a time: installs the SIGPROF handler and allocates the ring of
-// 2^ring_bits samples the first time, then skips what earlier owners left. Returns 0, or -EBUSY when another
-// profiler in this process has it or SIGPROF already has someone else's handler, or another -errno.
+// Whether SIGPROF is free for us: our handler, or the default or ignore disposition.
+static int sigprof_is_ours_or_free(int *error)
+{
+    struct sigaction current;
+    if (sigaction(SIGPROF, NULL, &current) != 0) {
+        *error = errno;
+        return 0;
+    }
+
+    *error = EBUSY;
+    return (current.sa_flags & SA_SIGINFO) ? current.sa_sigaction == on_sample : (current.sa_handler == SIG_DFL || current.sa_handler == SIG_IGN);
+}
+
+// Takes the sampler for one profiler at a time: the first time, allocates the ring of 2^ring_bits samples (the
+// size stays for the life of the process) and installs the SIGPROF handler; every time, checks that SIGPROF is
+// still ours and that this process may read its own memory with process_vm_readv (a seccomp filter or a
+// sandbox can refuse it, and every walk would then stop at its leaf), and skips what earlier owners left.
+// Returns 0, or -EBUSY when another profiler in this process has it or SIGPROF has someone else's handler, or
+// another -errno.
 int otelprof_sampler_acquire(int ring_bits)
 {
     int expected = 0;
@@ -235,19 +271,21 @@ int otelprof_sampler_acquire(int ring_bits)
         return -EBUSY;
     }
 
+    int error = 0;
+    if (!sigprof_is_ours_or_free(&error)) {
+        atomic_store(&owned, 0);
+        return -error;
+    }
+
+    own_pid = getpid();
+    uint64_t probe = 0x5a5a5a5a5a5a5a5aULL, copy = 0;
+    if (read_memory((uintptr_t)&probe, (uint8_t *)&copy, sizeof copy) != 0 || copy != probe) {
+        error = errno != 0 ? errno : EPERM;
+        atomic_store(&owned, 0);
+        return -error;
+    }
+
     if (ring == NULL) {
-        struct sigaction current;
-        if (sigaction(SIGPROF, NULL, &current) != 0) {
-            int error = errno;
-            atomic_store(&owned, 0);
-            return -error;
-        }
-
-        if ((current.sa_flags & SA_SIGINFO) ? current.sa_sigaction != on_sample : (current.sa_handler != SIG_DFL && current.sa_handler != SIG_IGN)) {
-            atomic_store(&owned, 0);
-            return -EBUSY;
-        }
-
         if (ring_bits < 4 || ring_bits > 16) {
             atomic_store(&owned, 0);
             return -EINVAL;
@@ -259,21 +297,19 @@ int otelprof_sampler_acquire(int ring_bits)
             return -ENOMEM;
         }
 
-        own_pid = getpid();
         ring_mask = ((uint32_t)1 << ring_bits) - 1;
         ring = slots;
 
         // The handler stays installed for the life of the process: a timer signal still pending when its
-        // profiler stops must not meet SIGPROF's default action, which ends the process.
+        // profiler stops must not meet SIGPROF's default action, which ends the process. Not SA_ONSTACK: the
+        // runtime's alternate signal stacks are sized for its own handlers (a run with it crashed).
         struct sigaction action;
         memset(&action, 0, sizeof action);
         action.sa_sigaction = on_sample;
-        // Not SA_ONSTACK: the runtime's alternate signal stacks are sized for its own handlers (a run with it
-        // crashed). The handler needs about 4.5 KB of the interrupted thread's stack.
         action.sa_flags = SA_SIGINFO | SA_RESTART;
         sigemptyset(&action.sa_mask);
         if (sigaction(SIGPROF, &action, NULL) != 0) {
-            int error = errno;
+            error = errno;
             ring = NULL;
             free(slots);
             atomic_store(&owned, 0);
@@ -283,14 +319,20 @@ int otelprof_sampler_acquire(int ring_bits)
 
     atomic_store(&read_index, atomic_load(&write_index));
     atomic_store(&lost, 0);
-    atomic_store_explicit(&enabled, 1, memory_order_release);
+    atomic_store_explicit(&enabled, 1, memory_order_seq_cst);
     return 0;
 }
 
-// Stops taking samples (timers must be disarmed first) and lets another profiler acquire the sampler.
+// Stops taking samples (timers must be disarmed first), waits for handlers still writing (they take
+// microseconds), and lets another profiler acquire the sampler.
 void otelprof_sampler_release(void)
 {
-    atomic_store_explicit(&enabled, 0, memory_order_release);
+    atomic_store_explicit(&enabled, 0, memory_order_seq_cst);
+    while (atomic_load_explicit(&in_handler, memory_order_seq_cst) != 0) {
+        struct timespec pause = { 0, 100000 };
+        nanosleep(&pause, NULL);
+    }
+
     atomic_store(&owned, 0);
 }
 
@@ -304,7 +346,7 @@ long otelprof_sampler_arm(int tid, long period_ns)
     event.sigev_notify = SIGEV_THREAD_ID;
     event.sigev_signo = SIGPROF;
     event.sigev_value.sival_int = tid;
-    event._sigev_un._tid = tid;
+    event.sigev_notify_thread_id = tid;
     timer_t timer;
     if (timer_create(clock, &event, &timer) != 0) {
         return -errno;

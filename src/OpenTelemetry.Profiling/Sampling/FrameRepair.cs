@@ -27,6 +27,13 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
     private readonly Dictionary<ulong, Shape?> byAddress = [];
     private readonly byte[] code = new byte[48];
 
+    /// <summary>Forgets what is known of the methods' prologues (a method was unloaded: its code may be reused).</summary>
+    public void ClearCaches()
+    {
+        this.shapes.Clear();
+        this.byAddress.Clear();
+    }
+
     /// <summary>Gets the frames this walk added that the kernel's chain did not have (a measure of its use).</summary>
     public long FramesAdded { get; private set; }
 

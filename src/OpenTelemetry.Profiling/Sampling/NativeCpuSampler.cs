@@ -24,8 +24,15 @@ namespace OpenTelemetry.Profiling.Sampling;
 /// </summary>
 internal sealed unsafe class NativeCpuSampler : IDisposable
 {
-    /// <summary>256 samples of about 5 KB: a drain at the default rate sees about 11 (2 busy cores), at 1000 Hz 200.</summary>
-    private const int RingBits = 8;
+    /// <summary>
+    /// The ring holds at least 256 samples (about 9 KB each, 2.4 MB), and twice what all processors can write
+    /// between two drains at the rate asked for, up to 4,096 (at 1000 Hz on 16 processors, 37 MB).
+    /// </summary>
+    private const int MinRingBits = 8;
+    private const int MaxRingBits = 12;
+
+    /// <summary>Marks a thread of the profiler's own (or the runtime's EventPipe thread, which serves its sessions): never armed.</summary>
+    private const long NotArmed = long.MinValue;
 
     /// <summary>
     /// How often the ring is read: seldom, because each wake-up costs the profiler's thread more than the samples
@@ -40,22 +47,25 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     private const int ErrorNoSuchProcess = 3; // ESRCH
 
     /// <summary>
-    /// The code map is read again when a chain leads outside it (code mapped since), at most this often: reading
-    /// it takes milliseconds, and most addresses outside it are not code at all (what a walk through native code
-    /// without frame pointers picked up), so a new read rarely helps. JIT code mapped since is known sooner,
-    /// from the method map.
+    /// The code map is read again when a chain leads to an address no mapping covers (code mapped since: a new
+    /// JIT code heap, an assembly loaded later), at most this often. Reading it takes milliseconds, so addresses
+    /// that cannot be new code do not cause a read: those inside readable data mappings (heap and stack values a
+    /// walk through native code without frame pointers picked up) and small numbers. JIT code the method map
+    /// already knows is managed at once.
     /// </summary>
-    private static readonly long CodeMapRefreshTicks = Stopwatch.Frequency * 5;
+    private static readonly long CodeMapRefreshTicks = Stopwatch.Frequency / 10;
 
     private readonly Action<int, long, ReadOnlySpan<ulong>, int> onSample;
     private readonly Func<int, bool> isOwnThread;
     private readonly Dictionary<int, long> timers = [];
     private readonly HashSet<int> seen = [];
+    private readonly List<int> retry = [];
     private readonly Dictionary<int, ulong> nativeFrames = [];
     private readonly ulong[] repaired = new ulong[2 * NativeSamplerInterop.MaxFrames];
     private readonly ulong[] stack = new ulong[2 * NativeSamplerInterop.MaxFrames];
     private readonly FrameRepair? repair;
-    private readonly Func<ulong, ulong>? methodStart;
+    private readonly Symbols.MethodMap? methods;
+    private long methodRemovals;
     private readonly ManualResetEventSlim stopRequested = new(false);
     private NativeSamplerInterop.Sample* sample;
     private CodeMap code = CodeMap.Read();
@@ -66,18 +76,20 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     private long scanned;
     private int unmonitored;
     private long lostAtStop = -1;
+    private long codeMapReads;
 
-    private NativeCpuSampler(ulong periodNanos, Action<int, long, ReadOnlySpan<ulong>, int> onSample, Func<int, bool> isOwnThread, Func<ulong, ulong>? methodStart)
+    private NativeCpuSampler(ulong periodNanos, Action<int, long, ReadOnlySpan<ulong>, int> onSample, Func<int, bool> isOwnThread, Symbols.MethodMap? methods)
     {
         this.PeriodNanos = periodNanos;
         this.onSample = onSample;
         this.isOwnThread = isOwnThread;
-        this.methodStart = methodStart;
+        this.methods = methods;
+        this.methodRemovals = methods?.Removals ?? 0;
         this.sample = (NativeSamplerInterop.Sample*)NativeMemory.AllocZeroed((nuint)sizeof(NativeSamplerInterop.Sample));
 
         // Arm64 JIT code always keeps a frame pointer; x64 leaves small methods without one.
-        this.repair = methodStart is not null && RuntimeInformation.ProcessArchitecture == Architecture.X64
-            ? new FrameRepair(methodStart, this.Classify)
+        this.repair = methods is not null && RuntimeInformation.ProcessArchitecture == Architecture.X64
+            ? new FrameRepair(methods.StartOf, this.Classify)
             : null;
     }
 
@@ -106,10 +118,13 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     /// </summary>
     public long NativeOnly => Interlocked.Read(ref this.nativeOnly);
 
+    /// <summary>Gets how many times the code map was read again (at most 10 a second).</summary>
+    public long CodeMapReads => Interlocked.Read(ref this.codeMapReads);
+
     /// <summary>Gets the samples whose walk began past a leaf without a frame pointer (mostly libc, in system calls).</summary>
     public long Scanned => Interlocked.Read(ref this.scanned);
 
-    /// <summary>Gets the threads no timer could be armed for (the process's limit on pending signals ran out).</summary>
+    /// <summary>Gets the threads no timer could be armed for at the last look (the process's limit on pending signals ran out); tried again every 0.5 s.</summary>
     public int Unmonitored => Volatile.Read(ref this.unmonitored);
 
     /// <summary>
@@ -120,9 +135,9 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     /// <param name="onSample">Receives each sample: thread, Stopwatch time, managed frames leaf first, and the sampling periods it stands for (1, more when the thread's timer expired again before its signal arrived).</param>
     /// <param name="excludeThread">Registers the sampler's own thread as the profiler's.</param>
     /// <param name="isOwnThread">Tells the profiler's own threads, which get no timer.</param>
-    /// <param name="methodStart">The start of the method at an address (0 when unknown): on x64, where frameless methods' callers are put back.</param>
+    /// <param name="methods">The method map: which addresses hold managed code, and on x64 where frameless methods' callers are put back.</param>
     /// <param name="reason">Why the native sampler is not available, when null is returned.</param>
-    public static NativeCpuSampler? TryStart(int samplesPerCpuSecond, Action<int, long, ReadOnlySpan<ulong>, int> onSample, Action<int> excludeThread, Func<int, bool> isOwnThread, Func<ulong, ulong>? methodStart, out string reason)
+    public static NativeCpuSampler? TryStart(int samplesPerCpuSecond, Action<int, long, ReadOnlySpan<ulong>, int> onSample, Action<int> excludeThread, Func<int, bool> isOwnThread, Symbols.MethodMap? methods, out string reason)
     {
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.Arm64))
         {
@@ -146,7 +161,7 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
                 return null;
             }
 
-            result = NativeSamplerInterop.Acquire(RingBits);
+            result = NativeSamplerInterop.Acquire(RingBitsFor(samplesPerCpuSecond));
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
         {
@@ -162,10 +177,28 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
             return null;
         }
 
-        var sampler = new NativeCpuSampler((ulong)(1_000_000_000L / samplesPerCpuSecond), onSample, isOwnThread, methodStart);
-        sampler.thread = ProfilerThread.Start("NativeSampler", excludeThread, sampler.Run);
-        reason = string.Empty;
-        return sampler;
+        try
+        {
+            var sampler = new NativeCpuSampler((ulong)(1_000_000_000L / samplesPerCpuSecond), onSample, isOwnThread, methods);
+            sampler.thread = ProfilerThread.Start("NativeSampler", excludeThread, sampler.Run);
+            reason = string.Empty;
+            return sampler;
+        }
+        catch (Exception ex)
+        {
+            // Nothing is armed yet: give the sampler back, so the runtime's sampler takes over.
+            NativeSamplerInterop.Release();
+            reason = $"the native sampler could not start ({ex.GetType().Name}: {ex.Message})";
+            return null;
+        }
+    }
+
+    /// <summary>The ring's size (a power of two) for a rate: twice what every processor can write between two drains.</summary>
+    internal static int RingBitsFor(int samplesPerCpuSecond)
+    {
+        double perDrain = 2.0 * Environment.ProcessorCount * samplesPerCpuSecond * DrainMilliseconds / 1000;
+        int bits = (int)Math.Ceiling(Math.Log2(Math.Max(1, perDrain)));
+        return Math.Clamp(bits, MinRingBits, MaxRingBits);
     }
 
     public void Dispose()
@@ -250,20 +283,40 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
                 continue;
             }
 
-            if (this.isOwnThread(tid))
+            if (this.isOwnThread(tid) || IsEventPipeThread(tid))
             {
-                this.timers[tid] = -1;
+                this.timers[tid] = NotArmed;
                 continue;
             }
 
-            long timer = NativeSamplerInterop.Arm(tid, (long)this.PeriodNanos);
-            if (timer < 0 && timer != -ErrorNoSuchProcess)
-            {
-                // ESRCH: the thread ended between the listing and the arming.
-                Interlocked.Increment(ref this.unmonitored);
-            }
+            this.timers[tid] = NativeSamplerInterop.Arm(tid, (long)this.PeriodNanos);
+        }
 
-            this.timers[tid] = timer;
+        // Threads whose timer could not be armed (the process's limit on pending signals) are tried again.
+        int failed = 0;
+        this.retry.Clear();
+        foreach (var (tid, timer) in this.timers)
+        {
+            if (timer < 0 && timer != NotArmed && this.seen.Contains(tid))
+            {
+                this.retry.Add(tid);
+            }
+        }
+
+        foreach (int tid in this.retry)
+        {
+            long again = NativeSamplerInterop.Arm(tid, (long)this.PeriodNanos);
+            this.timers[tid] = again;
+            failed += again < 0 && again != -ErrorNoSuchProcess ? 1 : 0;
+        }
+
+        Volatile.Write(ref this.unmonitored, failed);
+
+        // A method was unloaded: its code may be reused by another, so what the frame repair knew is stale.
+        if (this.methods is not null && this.methods.Removals != this.methodRemovals)
+        {
+            this.methodRemovals = this.methods.Removals;
+            this.repair?.ClearCaches();
         }
 
         List<int>? ended = null;
@@ -287,22 +340,31 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
         });
     }
 
+    /// <summary>
+    /// Whether a thread is the runtime's EventPipe thread: it serves the profiler's sessions (and any other's),
+    /// so its CPU is the profiler's cost, not the app's, and is left out as the profiler's own threads are.
+    /// </summary>
+    private static bool IsEventPipeThread(int tid) => ThreadName(tid).StartsWith(".NET EventPipe", StringComparison.Ordinal);
+
+    /// <summary>A thread's name as the kernel shows it (15 characters), or empty when the thread has ended.</summary>
+    private static string ThreadName(int tid)
+    {
+        try
+        {
+            return File.ReadAllText(string.Create(CultureInfo.InvariantCulture, $"/proc/self/task/{tid}/comm")).Trim();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return string.Empty;
+        }
+    }
+
     /// <summary>The frame a thread's native-only samples go to, from its name (read once per thread).</summary>
     private ulong NativeFrameOf(int tid)
     {
         if (!this.nativeFrames.TryGetValue(tid, out ulong frame))
         {
-            string name;
-            try
-            {
-                name = File.ReadAllText(string.Create(CultureInfo.InvariantCulture, $"/proc/self/task/{tid}/comm"));
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                name = string.Empty; // the thread has ended
-            }
-
-            frame = NativeThreadFrames.ForThread(name.AsSpan().Trim());
+            frame = NativeThreadFrames.ForThread(ThreadName(tid));
             this.nativeFrames[tid] = frame;
         }
 
@@ -317,13 +379,14 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
             return kind;
         }
 
-        if (this.methodStart is not null && this.methodStart(address) != 0)
+        if (this.methods is not null && this.methods.StartOf(address) != 0)
         {
             return CodeKind.Managed; // a method the JIT placed in memory mapped since the code map was read
         }
 
-        if (Stopwatch.GetTimestamp() - this.codeReadTimestamp > CodeMapRefreshTicks)
+        if (address >= 0x10000 && !this.code.IsData(address) && Stopwatch.GetTimestamp() - this.codeReadTimestamp > CodeMapRefreshTicks)
         {
+            Interlocked.Increment(ref this.codeMapReads);
             this.code = CodeMap.Read();
             this.codeReadTimestamp = Stopwatch.GetTimestamp();
             kind = this.code.Classify(address);
@@ -391,24 +454,35 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
         private readonly ulong[] starts;
         private readonly ulong[] ends;
         private readonly bool[] native;
+        private readonly ulong[] dataStarts;
+        private readonly ulong[] dataEnds;
 
-        private CodeMap(ulong[] starts, ulong[] ends, bool[] native)
+        private CodeMap(List<(ulong Start, ulong End, bool Native)> code, List<(ulong Start, ulong End)> data)
         {
-            this.starts = starts;
-            this.ends = ends;
-            this.native = native;
+            code.Sort();
+            data.Sort();
+            this.starts = [.. code.Select(r => r.Start)];
+            this.ends = [.. code.Select(r => r.End)];
+            this.native = [.. code.Select(r => r.Native)];
+            this.dataStarts = [.. data.Select(r => r.Start)];
+            this.dataEnds = [.. data.Select(r => r.End)];
         }
 
         public static CodeMap Read()
         {
-            var ranges = new List<(ulong Start, ulong End, bool Native)>();
+            var code = new List<(ulong Start, ulong End, bool Native)>();
+            var data = new List<(ulong Start, ulong End)>();
             try
             {
                 foreach (string line in File.ReadLines("/proc/self/maps"))
                 {
                     if (Parse(line) is { } range)
                     {
-                        ranges.Add(range);
+                        code.Add(range);
+                    }
+                    else if (ParseData(line) is { } dataRange)
+                    {
+                        data.Add(dataRange);
                     }
                 }
             }
@@ -417,8 +491,34 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
                 // No maps: nothing is known, every chain ends at its first frame.
             }
 
-            ranges.Sort();
-            return new CodeMap([.. ranges.Select(r => r.Start)], [.. ranges.Select(r => r.End)], [.. ranges.Select(r => r.Native)]);
+            return new CodeMap(code, data);
+        }
+
+        /// <summary>Tells whether an address is in a readable, non-executable mapping (data: it cannot turn into code without a new mapping line).</summary>
+        public bool IsData(ulong address)
+        {
+            int index = Array.BinarySearch(this.dataStarts, address);
+            if (index < 0)
+            {
+                index = ~index - 1;
+            }
+
+            return index >= 0 && address < this.dataEnds[index];
+        }
+
+        /// <summary>Parses one maps line of a readable, non-executable mapping (heap, stacks, data); reserved memory (<c>---p</c>) is left out, since code can be committed there.</summary>
+        internal static (ulong Start, ulong End)? ParseData(string line)
+        {
+            int space = line.IndexOf(' ', StringComparison.Ordinal);
+            int dash = line.IndexOf('-', StringComparison.Ordinal);
+            if (space < 0 || dash < 0 || dash > space || line.Length < space + 4 || line[space + 1] != 'r' || line[space + 3] == 'x'
+                || !ulong.TryParse(line.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong start)
+                || !ulong.TryParse(line.AsSpan(dash + 1, space - dash - 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong end))
+            {
+                return null;
+            }
+
+            return (start, end);
         }
 
         /// <summary>Tells what kind of code is at an address: native, managed, or none known (not executable, or mapped since).</summary>

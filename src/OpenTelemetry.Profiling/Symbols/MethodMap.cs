@@ -15,6 +15,7 @@ internal sealed class MethodMap
     internal const uint AssumedMaxSizeWithoutLength = 4096;
 
     private readonly Lock gate = new();
+    private long removals;
     private readonly Dictionary<ulong, string> moduleNames = [];
     private readonly List<Range> pending = [];
     private Range[] ranges = [];
@@ -61,9 +62,13 @@ internal sealed class MethodMap
         }
     }
 
+    /// <summary>Gets how many methods have been forgotten: caches of what lies at an address are stale once it moves.</summary>
+    public long Removals => Interlocked.Read(ref this.removals);
+
     /// <summary>Forgets the code of an unloaded method (collectible assemblies), so a later method at that address is not misnamed.</summary>
     public void RemoveMethod(ulong start)
     {
+        Interlocked.Increment(ref this.removals);
         lock (this.gate)
         {
             this.MergePending();

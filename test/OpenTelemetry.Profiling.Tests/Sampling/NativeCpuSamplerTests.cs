@@ -19,6 +19,9 @@ public sealed class NativeCpuSamplerTests
         Assert.AreEqual((0x1000UL, 0x2000UL, false), NativeCpuSampler.CodeMap.Parse("1000-2000 r-xs 00e69000 00:01 4843                       /memfd:doublemapper (deleted)"), "JIT code, double-mapped");
         Assert.AreEqual((0x1000UL, 0x2000UL, false), NativeCpuSampler.CodeMap.Parse("1000-2000 r-xp 00000000 00:00 0"), "anonymous JIT code");
         Assert.IsNull(NativeCpuSampler.CodeMap.Parse("1000-2000 rw-p 00000000 00:00 0                          [heap]"), "not executable");
+        Assert.AreEqual((0x1000UL, 0x2000UL), NativeCpuSampler.CodeMap.ParseData("1000-2000 rw-p 00000000 00:00 0                          [heap]"), "data: not code, never worth reading the map again for");
+        Assert.IsNull(NativeCpuSampler.CodeMap.ParseData("1000-2000 ---p 00000000 00:00 0"), "reserved: code may be committed there");
+        Assert.IsNull(NativeCpuSampler.CodeMap.ParseData("1000-2000 r-xp 00000000 00:00 0"), "code");
     }
 
     [TestMethod]
@@ -54,7 +57,7 @@ public sealed class NativeCpuSamplerTests
         {
             tid = OsThread.CurrentId;
             Thread.Sleep(800); // found by the sampler's rescan
-            SpinFor(TimeSpan.FromMilliseconds(300));
+            SpinForCpu(TimeSpan.FromMilliseconds(300));
         });
         busy.Start();
         busy.Join();
@@ -104,7 +107,7 @@ public sealed class NativeCpuSamplerTests
         Assert.IsTrue(mine.All(s => s.Time >= start && s.Time <= end), "timestamps on the Stopwatch clock, within the thread's run");
         var code = NativeCpuSampler.CodeMap.Read();
         Assert.IsTrue(mine.All(s => s.Stack.Length > 0 && s.Stack.All(a => code.Classify(a) == CodeKind.Managed)), "only managed frames are kept");
-        Assert.IsTrue(mine.Count(s => s.Stack.Length >= 3) >= mine.Count * 0.9, "frame pointers lead back through the callers");
+        Assert.IsTrue(mine.Count(s => s.Stack.Length >= 3) >= mine.Count * 0.9, $"frame pointers lead back through the callers: {mine.Count(s => s.Stack.Length >= 3)} of {mine.Count} samples have 3 managed frames or more; lengths {string.Join(",", mine.Select(s => s.Stack.Length))}");
     }
 
     [TestMethod]
@@ -148,7 +151,7 @@ public sealed class NativeCpuSamplerTests
         var spinner = new Thread(() =>
         {
             go.Wait();
-            SpinFor(TimeSpan.FromMilliseconds(600));
+            SpinForCpu(TimeSpan.FromMilliseconds(600));
         });
         spinner.Start();
         Thread.Sleep(700); // sessions delivering, and the native sampler has found the new thread
@@ -161,6 +164,18 @@ public sealed class NativeCpuSamplerTests
         var cpu = batch.Profiles.Single(p => d.Strings[p.PeriodType.TypeStrIndex] == "cpu");
         long spin = cpu.Samples.Where(s => d.Stacks[s.StackIndex].LocationIndices.Any(l => d.Strings[d.Functions[d.Locations[l].FunctionIndex].NameStrIndex].EndsWith(".SpinFor", StringComparison.Ordinal))).Sum(s => s.Value);
         return (spin, cpu.Period);
+    }
+
+    /// <summary>Spins until the calling thread has used <paramref name="cpu"/> of CPU time, however busy the machine (at most 20 s).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SpinForCpu(TimeSpan cpu)
+    {
+        var until = ThreadCpu() + cpu;
+        var giveUp = Stopwatch.GetTimestamp() + (20 * Stopwatch.Frequency);
+        while (ThreadCpu() < until && Stopwatch.GetTimestamp() < giveUp)
+        {
+            SpinFor(TimeSpan.FromMilliseconds(5));
+        }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
