@@ -60,6 +60,10 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     private readonly Dictionary<int, long> timers = [];
     private readonly HashSet<int> seen = [];
     private readonly List<int> retry = [];
+
+    /// <summary>Samples held back for one drain (see <see cref="NamesUnknownMethods"/>); at most 32, the rest go on at once.</summary>
+    private readonly NativeSamplerInterop.Sample[] held = new NativeSamplerInterop.Sample[32];
+    private int heldCount;
     private readonly Dictionary<int, ulong> nativeFrames = [];
     private readonly ulong[] repaired = new ulong[2 * NativeSamplerInterop.MaxFrames];
     private readonly ulong[] stack = new ulong[2 * NativeSamplerInterop.MaxFrames];
@@ -251,7 +255,7 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
             this.timers.Clear();
             try
             {
-                this.Drain();
+                this.Drain(final: true);
             }
             catch (Exception ex)
             {
@@ -396,18 +400,53 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     }
 
 
-    private void Drain()
+    private void Drain(bool final = false)
     {
+        // Samples held back at the previous drain first: their methods' events have had another 100 ms.
+        int held = this.heldCount;
+        this.heldCount = 0;
+        for (int i = 0; i < held; i++)
+        {
+            fixed (NativeSamplerInterop.Sample* heldSample = &this.held[i])
+            {
+                this.OnSample(heldSample, mayHold: false);
+            }
+        }
+
         while (this.sample != null && NativeSamplerInterop.Next(this.sample) == 1)
         {
-            this.OnSample(this.sample);
+            this.OnSample(this.sample, mayHold: !final);
         }
     }
 
-    private void OnSample(NativeSamplerInterop.Sample* s)
+    /// <summary>
+    /// Whether a sample's chain has JIT-compiled code whose method the method map does not know yet: its load
+    /// event is still on its way (the method session streams them, often later than this drain), and the frame
+    /// repair needs the method's start. Such a sample waits for the next drain, once.
+    /// </summary>
+    private bool NamesUnknownMethods(ReadOnlySpan<ulong> chain)
+    {
+        foreach (ulong address in chain)
+        {
+            if (this.code.Classify(address) == CodeKind.Managed && this.methods!.StartOf(address) == 0 && this.methods.StartOf(address - 1) == 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void OnSample(NativeSamplerInterop.Sample* s, bool mayHold)
     {
         int count = Math.Clamp(s->FrameCount, 0, NativeSamplerInterop.MaxFrames);
         ReadOnlySpan<ulong> addresses = new(s->Frames, count);
+        if (mayHold && this.repair is not null && this.heldCount < this.held.Length && this.NamesUnknownMethods(addresses))
+        {
+            this.held[this.heldCount++] = *s;
+            return;
+        }
+
         if (s->Scanned != 0)
         {
             Interlocked.Increment(ref this.scanned);
