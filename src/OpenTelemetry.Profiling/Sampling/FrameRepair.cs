@@ -5,12 +5,12 @@ namespace OpenTelemetry.Profiling.Sampling;
 /// <summary>
 /// Puts back the frames a frame-pointer walk loses in x64 JIT code. The JIT gives small methods (few blocks, no
 /// loops, at most one call) no frame pointer, and a method in its prologue or epilogue has none yet or any more.
-/// The kernel's walk only follows saved frame pointers, so the caller of each such method is missing: the return
+/// The signal handler's walk only follows saved frame pointers, so the caller of each such method is missing: the return
 /// address into it sits in the frameless method's own stack frame, which no saved frame pointer leads to.
 /// <para>
 /// With the sampled thread's registers and a copy of the top of its stack, this walk follows the frame pointers
 /// itself and, after every return address into a frameless method, reads that method's prologue (pushes and
-/// <c>sub rsp</c>) to find where its own return address lies. Where the stack copy ends, the kernel's call chain
+/// <c>sub rsp</c>) to find where its own return address lies. Where the stack copy ends, the handler's call chain
 /// goes on. Code is read with <c>process_vm_readv</c> on this process, which fails instead of faulting when the
 /// memory is gone. Methods the method map does not know (native code, stubs) are taken as framed.
 /// </para>
@@ -34,11 +34,11 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
         this.byAddress.Clear();
     }
 
-    /// <summary>Gets the frames this walk added that the kernel's chain did not have (a measure of its use).</summary>
+    /// <summary>Gets the frames this walk added that the handler's chain did not have (a measure of its use).</summary>
     public long FramesAdded { get; private set; }
 
     /// <summary>
-    /// Builds the call chain, leaf first, into <paramref name="output"/>: the kernel's <paramref name="chain"/> (user
+    /// Builds the call chain, leaf first, into <paramref name="output"/>: the handler's <paramref name="chain"/> (user
     /// addresses, leaf first) with the callers of frameless methods put back. Returns the number of addresses written.
     /// </summary>
     public int Repair(ReadOnlySpan<ulong> chain, ulong ip, ulong sp, ulong bp, ReadOnlySpan<byte> stack, Span<ulong> output)
@@ -68,7 +68,7 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
             }
         }
 
-        // Saved frame pointers (the records the kernel walked too), with the frameless methods between them.
+        // Saved frame pointers (the records the handler walked too), with the frameless methods between them.
         while (count < output.Length && framePointerSteps < chain.Length - 1)
         {
             if (!TryRead(stack, sp, bp, out ulong saved) || !TryRead(stack, sp, bp + 8, out ulong ret) || ret != chain[1 + framePointerSteps])
@@ -224,7 +224,7 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
         return true;
     }
 
-    /// <summary>Where the copy ends, the kernel's chain goes on from the frame-pointer record this walk stopped at.</summary>
+    /// <summary>Where the copy ends, the handler's chain goes on from the frame-pointer record this walk stopped at.</summary>
     private int Finish(ReadOnlySpan<ulong> chain, Span<ulong> output, int count, int framePointerSteps)
     {
         int next = 1 + framePointerSteps;

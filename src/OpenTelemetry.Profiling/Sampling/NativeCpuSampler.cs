@@ -135,7 +135,7 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     /// Starts sampling every thread of the process at <paramref name="samplesPerCpuSecond"/>. Returns null, with the
     /// reason, when the native sampler is not available here; nothing is left armed then.
     /// </summary>
-    /// <param name="samplesPerCpuSecond">Samples per CPU-second of each thread (the kernel's tick, usually 250 or 1000 Hz, is the most it gives).</param>
+    /// <param name="samplesPerCpuSecond">Samples per CPU-second of each thread (above the kernel's tick, usually 250 or 1000 Hz, a sample stands for several periods).</param>
     /// <param name="onSample">Receives each sample: thread, Stopwatch time, managed frames leaf first, and the sampling periods it stands for (1, more when the thread's timer expired again before its signal arrived).</param>
     /// <param name="excludeThread">Registers the sampler's own thread as the profiler's.</param>
     /// <param name="isOwnThread">Tells the profiler's own threads, which get no timer.</param>

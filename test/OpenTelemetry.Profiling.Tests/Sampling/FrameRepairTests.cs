@@ -53,10 +53,10 @@ public sealed class FrameRepairTests
     }
 
     [TestMethod]
-    public void Repair_PutsBackTheCallerOfAFramelessMethod_AndGoesOnWithTheKernelsChain()
+    public void Repair_PutsBackTheCallerOfAFramelessMethod_AndGoesOnWithTheHandlersChain()
     {
         // Outer (0x4000) -> Caller (0x3000) -> Small (0x2000, frameless: push rbx) -> Leaf (0x1000), sampled in
-        // Leaf's body. The kernel's frame-pointer walk goes from Leaf's record to Caller's, so Caller is missing.
+        // Leaf's body. The handler's frame-pointer walk goes from Leaf's record to Caller's, so Caller is missing.
         var prologues = new Dictionary<ulong, byte[]>
         {
             [0x1000] = [0x55, 0x48, 0x8B, 0xEC, 0x48, 0x83, 0xEC, 0x10],
@@ -97,7 +97,7 @@ public sealed class FrameRepairTests
     }
 
     [TestMethod]
-    public void Repair_WithoutAStackCopy_KeepsTheKernelsChain()
+    public void Repair_WithoutAStackCopy_KeepsTheHandlersChain()
     {
         var repair = new FrameRepair(_ => 0, _ => CodeKind.Managed, (_, _) => true);
         ulong[] chain = [0x1020, 0x2010];
