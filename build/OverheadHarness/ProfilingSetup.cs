@@ -38,7 +38,7 @@ internal sealed class ProfilingSetup : IDisposable
     /// <param name="receiver">Where profiles go.</param>
     /// <param name="collectorDownEndpoint">An endpoint nothing listens on, instead of the receiver.</param>
     /// <param name="variant">A target rate and window instead of the defaults (the window study only).</param>
-    /// <param name="noSampling">No sampling window after the first (duty cycle 0.01), exporting every 10 s.</param>
+    /// <param name="noSampling">No native sampler and no sampling window after the first (the runtime's sampler at duty cycle 0.01), exporting every 10 s.</param>
     public ProfilingSetup(LocalOtlpReceiver receiver, Uri? collectorDownEndpoint = null, StudyVariant? variant = null, bool noSampling = false)
     {
         this.receiver = receiver;
@@ -52,6 +52,8 @@ internal sealed class ProfilingSetup : IDisposable
                 {
                     if (noSampling)
                     {
+                        // Neither the native sampler nor (in the measured blocks) a runtime sampling window.
+                        options.CpuSampler = CpuSampler.Runtime;
                         options.SamplingDutyCycle = 0.01;
                         options.ExportInterval = TimeSpan.FromSeconds(10);
                     }
