@@ -99,31 +99,11 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
         while (offset < code.Length - 7 && steps.Count < 16)
         {
             byte b = code[offset];
-            if (b == 0x55)
+            if (StackStep(code[offset..], grows: true) is { } step)
             {
-                framed = true;
-                adjustment += 8;
-                offset += 1;
-            }
-            else if (b is >= 0x50 and <= 0x57)
-            {
-                adjustment += 8;
-                offset += 1;
-            }
-            else if (b == 0x41 && code[offset + 1] is >= 0x50 and <= 0x57)
-            {
-                adjustment += 8;
-                offset += 2;
-            }
-            else if (b == 0x48 && code[offset + 1] == 0x83 && code[offset + 2] == 0xEC)
-            {
-                adjustment += code[offset + 3];
-                offset += 4;
-            }
-            else if (b == 0x48 && code[offset + 1] == 0x81 && code[offset + 2] == 0xEC)
-            {
-                adjustment += BinaryPrimitives.ReadInt32LittleEndian(code[(offset + 3)..]);
-                offset += 7;
+                framed |= step.FramePointer;
+                adjustment += step.Bytes;
+                offset += step.Length;
             }
             else if (framed && b == 0x48 && ((code[offset + 1] == 0x8B && code[offset + 2] == 0xEC) || (code[offset + 1] == 0x89 && code[offset + 2] == 0xE5)))
             {
@@ -170,36 +150,50 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
                 return (adjustment, popsFramePointer);
             }
 
-            if (b == 0x5D)
+            if (StackStep(code[offset..], grows: false) is { } step)
             {
-                popsFramePointer = true;
-                adjustment += 8;
-                offset += 1;
-            }
-            else if (b is >= 0x58 and <= 0x5F)
-            {
-                adjustment += 8;
-                offset += 1;
-            }
-            else if (b == 0x41 && code[offset + 1] is >= 0x58 and <= 0x5F)
-            {
-                adjustment += 8;
-                offset += 2;
-            }
-            else if (b == 0x48 && code[offset + 1] == 0x83 && code[offset + 2] == 0xC4)
-            {
-                adjustment += code[offset + 3];
-                offset += 4;
-            }
-            else if (b == 0x48 && code[offset + 1] == 0x81 && code[offset + 2] == 0xC4)
-            {
-                adjustment += BinaryPrimitives.ReadInt32LittleEndian(code[(offset + 3)..]);
-                offset += 7;
+                popsFramePointer |= step.FramePointer;
+                adjustment += step.Bytes;
+                offset += step.Length;
             }
             else
             {
                 return null;
             }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Decodes one instruction that moves the stack pointer, at the start of <paramref name="code"/> (at least 8
+    /// bytes): a push (or, when <paramref name="grows"/> is false, a pop) of a register, with or without a REX
+    /// prefix, or a <c>sub rsp</c> (<c>add rsp</c>) with an 8- or 32-bit immediate. Returns the bytes it moves,
+    /// its length and whether it pushes (pops) the frame pointer; null for any other instruction.
+    /// </summary>
+    private static (int Bytes, int Length, bool FramePointer)? StackStep(ReadOnlySpan<byte> code, bool grows)
+    {
+        byte register = grows ? (byte)0x50 : (byte)0x58; // push r / pop r: 0x50+r / 0x58+r; rbp is r = 5
+        byte modRm = grows ? (byte)0xEC : (byte)0xC4;    // sub rsp / add rsp: 48 83|81 /5 or /0 on rsp
+        byte b = code[0];
+        if (b >= register && b <= register + 7)
+        {
+            return (8, 1, b == register + 5);
+        }
+
+        if (b == 0x41 && code[1] >= register && code[1] <= register + 7)
+        {
+            return (8, 2, false);
+        }
+
+        if (b == 0x48 && code[1] == 0x83 && code[2] == modRm)
+        {
+            return (code[3], 4, false);
+        }
+
+        if (b == 0x48 && code[1] == 0x81 && code[2] == modRm)
+        {
+            return (BinaryPrimitives.ReadInt32LittleEndian(code[3..]), 7, false);
         }
 
         return null;
