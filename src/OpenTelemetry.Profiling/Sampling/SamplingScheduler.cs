@@ -65,8 +65,10 @@ internal sealed class SamplingScheduler : IDisposable
     }
 
     /// <summary>
-    /// Gets how long the first window waits (default none). Half a cycle keeps the windows halfway between the
-    /// exports, which happen at cycle boundaries, so neither adds its pause to the other's.
+    /// Gets how long after <see cref="Start"/> the first cycle begins (default none: the window Start opens is the
+    /// first cycle's). With a delay, the window Start opens closes after its planned length, and the cycles'
+    /// windows open from the delay on. Half a cycle keeps the windows halfway between the exports, which happen at
+    /// cycle boundaries, so neither adds its pause to the other's.
     /// </summary>
     public TimeSpan FirstWindowDelay { get; init; }
 
@@ -140,9 +142,33 @@ internal sealed class SamplingScheduler : IDisposable
     {
         try
         {
-            if (this.FirstWindowDelay > TimeSpan.Zero && this.stopRequested.Wait(this.FirstWindowDelay))
+            if (this.FirstWindowDelay > TimeSpan.Zero && !this.IsContinuous)
             {
-                return;
+                // The window Start opened (so that an unavailable EventPipe surfaced at once) gets its planned
+                // length only; the cycles begin after the delay. Left open through the delay, it sampled every
+                // thread every millisecond for the first half cycle.
+                long started = System.Diagnostics.Stopwatch.GetTimestamp();
+                if (this.stopRequested.Wait(this.cycle * this.CurrentDutyCycle))
+                {
+                    return;
+                }
+
+                this.CloseWindow();
+                var untilFirst = this.FirstWindowDelay - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                if (this.stopRequested.Wait(untilFirst > TimeSpan.Zero ? untilFirst : TimeSpan.Zero))
+                {
+                    return;
+                }
+
+                lock (this.gate)
+                {
+                    if (this.stopped)
+                    {
+                        return;
+                    }
+
+                    this.OpenWindow(this.cycle * this.CurrentDutyCycle);
+                }
             }
 
             // CPU time (all, and user mode) and wall clock when the current cycle (and its window) began.

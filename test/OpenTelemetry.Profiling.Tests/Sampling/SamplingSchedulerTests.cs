@@ -57,6 +57,32 @@ public sealed class SamplingSchedulerTests
     }
 
     [TestMethod]
+    public void WallOnlyWindows_TheFirstWindowClosesAfterItsPlannedLength_NotAfterTheDelayThatPlacesTheNextOnes()
+    {
+        using var listener = new ProfilingEventListener();
+
+        // Defaults: CPU samples from the native sampler where it runs, so the runtime's sampler serves the wall
+        // profile alone, in 100 ms windows, the cycles delayed half a 10 s cycle.
+        using (var profiler = new ContinuousProfiler(new ProfilingOptions { ExportInterval = TimeSpan.FromMinutes(10) }, [], () => ResourceBuilder.CreateEmpty().Build()))
+        {
+            Assert.IsTrue(profiler.Start());
+            if (!listener.Messages.Any(m => m.StartsWith("Sampling window opened for about 100 ms", StringComparison.Ordinal)))
+            {
+                Assert.Inconclusive("The native CPU sampler is not available here, so windows are not wall-only: " + string.Join(" | ", listener.Messages));
+            }
+
+            SpinWait.SpinUntil(() => Closed(listener).Count >= 1, TimeSpan.FromSeconds(10));
+        }
+
+        var closed = Closed(listener);
+        Assert.IsNotEmpty(closed, string.Join(" | ", listener.Messages));
+        int closedAfterMs = int.Parse(closed[0].Split(' ')[4], System.Globalization.CultureInfo.InvariantCulture);
+
+        // Until it has stopped a window samples every thread every millisecond; the delay before the next is 5 s.
+        Assert.IsLessThan(2_000, closedAfterMs, closed[0]);
+    }
+
+    [TestMethod]
     public void Start_WhenTheExportIntervalIsShorterThanTheCycle_WarnsThatSomeProfilesHaveNoSamples()
     {
         using var listener = new ProfilingEventListener();
@@ -73,6 +99,9 @@ public sealed class SamplingSchedulerTests
         Assert.HasCount(1, warnings, string.Join(" | ", warnings));
         StringAssert.Contains(warnings[0], "(2000 ms) is shorter than the sampling cycle (5000 ms)");
     }
+
+    private static List<string> Closed(ProfilingEventListener listener) =>
+        [.. listener.Messages.Where(m => m.StartsWith("Sampling window closed after ", StringComparison.Ordinal))];
 
     private static List<string> Opened(ProfilingEventListener listener) =>
         [.. listener.Messages.Where(m => m.StartsWith("Sampling window opened for about ", StringComparison.Ordinal))];
