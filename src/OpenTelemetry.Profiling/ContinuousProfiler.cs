@@ -165,13 +165,15 @@ internal sealed class ContinuousProfiler : IDisposable
                 return true;
             }
 
-            // With native CPU samples, the runtime's windows only serve the wall profile: 1 % of the time is plenty,
-            // since every round samples every managed thread.
+            // With native CPU samples, the runtime's windows only serve the wall profile: one short window a
+            // minute is plenty, since every round samples every managed thread.
             bool wallOnly = this.nativeSampler is not null;
-            double duty = wallOnly && !this.options.IsSamplingDutyCycleSet ? ProfilingOptions.WallDutyCycleWithNativeCpu : this.options.SamplingDutyCycle;
+            bool wallCycle = wallOnly && !this.options.IsSamplingDutyCycleSet;
+            var cycle = wallCycle ? this.options.WallCycleWithNativeCpu : this.options.SamplingCycle;
+            double duty = wallCycle ? this.options.WallWindowWithNativeCpu / cycle : this.options.SamplingDutyCycle;
             this.sampling = new SamplingScheduler(
                 this.StartSampler,
-                this.options.SamplingCycle,
+                cycle,
                 duty,
                 wallOnly ? 0 : this.options.EffectiveTargetSamplesPerCpuSecond,
                 () => this.samples.CpuSamples,
@@ -189,8 +191,8 @@ internal sealed class ContinuousProfiler : IDisposable
                     }
                 })
             {
-                // Wall-only windows sit halfway between exports.
-                FirstWindowDelay = wallOnly && duty < 1 ? this.options.SamplingCycle / 2 : TimeSpan.Zero,
+                // Wall-only windows sit halfway between exports (the cycle is a whole number of export intervals).
+                FirstWindowDelay = wallOnly && duty < 1 ? (wallCycle ? this.options.ExportInterval : this.options.SamplingCycle) / 2 : TimeSpan.Zero,
             };
             this.sampling.Start();
             return true;
@@ -353,10 +355,25 @@ internal sealed class ContinuousProfiler : IDisposable
     private ProfileBatch EndInterval()
     {
         var end = DateTimeOffset.UtcNow;
+        long endTimestamp = Stopwatch.GetTimestamp();
         var interval = this.samples.Swap();
         try
         {
             var duration = end - this.intervalStart;
+
+            // Rounds that stand for more than this interval (windows sparser than export intervals, as the wall
+            // profile's beside native CPU samples: one per minute) say so: their profile covers the time since
+            // the previous window's last round, so its count x period matches its own time range.
+            (DateTimeOffset, TimeSpan)? roundsCover = null;
+            if (interval.Rounds > 0 && interval.RoundsCoveredFrom != 0)
+            {
+                var coverStart = end - Stopwatch.GetElapsedTime(interval.RoundsCoveredFrom, endTimestamp);
+                if (coverStart < this.intervalStart - (duration / 2))
+                {
+                    roundsCover = (coverStart, end - coverStart);
+                }
+            }
+
             var inputs = new List<ProfileInput>(interval.Types.Count);
             for (int i = 0; i < interval.Types.Count; i++)
             {
@@ -365,7 +382,8 @@ internal sealed class ContinuousProfiler : IDisposable
                 {
                     bool nativeCpu = interval.Types[i] == ProfileType.Cpu && this.nativeSampler is not null;
                     long period = nativeCpu ? (long)this.nativeSampler!.PeriodNanos : Period(interval.Types[i], interval, duration);
-                    inputs.Add(new ProfileInput(interval.Types[i], aggregator, period, FramePointerStacks: nativeCpu));
+                    bool fromRounds = !nativeCpu && (interval.Types[i] == ProfileType.Cpu || interval.Types[i] == ProfileType.Wall);
+                    inputs.Add(new ProfileInput(interval.Types[i], aggregator, period, FramePointerStacks: nativeCpu, Covers: fromRounds ? roundsCover : null));
                 }
             }
 

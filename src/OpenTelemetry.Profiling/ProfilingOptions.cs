@@ -179,7 +179,8 @@ public sealed class ProfilingOptions
     /// Gets or sets a value indicating whether a wall-time profile is produced: every managed thread the runtime's
     /// sampler sees, running or waiting, so time a span spent blocked (I/O, locks, sleeps) shows in its flame
     /// graph. With CPU samples from the native sampler (<see cref="CpuSampler"/>) the runtime's sampler runs for this
-    /// profile alone, in windows of 1 % of the time (up to 4 % with CPU headroom) unless <see cref="SamplingDutyCycle"/> is set; switched off,
+    /// profile alone, in one window of 100 ms (a tenth of <see cref="SamplingWindow"/>) a minute, up to four times longer with CPU
+    /// headroom, unless <see cref="SamplingDutyCycle"/> is set; each wall profile then covers the time since the previous window. Switched off,
     /// it does not run at all. Default: <see langword="true"/>.
     /// Environment: <c>OTEL_DOTNET_PROFILING_WALL_ENABLED</c>.
     /// </summary>
@@ -249,8 +250,21 @@ public sealed class ProfilingOptions
 
     internal bool IsCpuSamplerSet => this.cpuSampler.HasValue;
 
-    /// <summary>The share of time the runtime's sampler runs for the wall profile when CPU samples come from the native sampler.</summary>
-    internal static double WallDutyCycleWithNativeCpu => 0.01;
+    /// <summary>
+    /// Gets the wall profile's window when CPU samples come from the native sampler and the duty cycle was not
+    /// set: a tenth of <see cref="SamplingWindow"/> (100 ms by default), about 100 rounds of every thread.
+    /// </summary>
+    internal TimeSpan WallWindowWithNativeCpu => this.SamplingWindow / 10;
+
+    /// <summary>
+    /// Gets the wall profile's cycle when CPU samples come from the native sampler and the duty cycle was not
+    /// set: the whole number of export intervals that first reaches a minute (one interval when it is longer), so
+    /// each window falls halfway through an interval. About 0.17 % of the time sampled by default: the
+    /// runtime's sampler suspends the process every millisecond while it runs.
+    /// </summary>
+    internal TimeSpan WallCycleWithNativeCpu => this.ExportInterval * Math.Max(1, Math.Ceiling(WallCycleTarget / this.ExportInterval));
+
+    private static TimeSpan WallCycleTarget { get; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Gets the native sampler's rate: the target, or its default when the target was set to 0.</summary>
     internal int NativeSamplesPerCpuSecond => this.TargetSamplesPerCpuSecond > 0 ? this.TargetSamplesPerCpuSecond : DefaultTargetSamplesPerCpuSecond;

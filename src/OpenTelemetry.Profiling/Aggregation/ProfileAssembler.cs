@@ -124,8 +124,8 @@ internal sealed class ProfileAssembler
                 dictionary.ValueType(input.Type.SampleType, input.Type.SampleUnit),
                 dictionary.ValueType(input.Type.PeriodType, input.Type.PeriodUnit),
                 input.Period,
-                (ulong)((start - DateTimeOffset.UnixEpoch).Ticks * 100),
-                (ulong)(duration.Ticks * 100),
+                (ulong)(((input.Covers?.Start ?? start) - DateTimeOffset.UnixEpoch).Ticks * 100),
+                (ulong)((input.Covers?.Duration ?? duration).Ticks * 100),
                 samples,
                 []));
         }

@@ -3,7 +3,7 @@ using OpenTelemetry.Profiling.Aggregation;
 namespace OpenTelemetry.Profiling.Sampling;
 
 /// <summary>One interval's aggregators, one per enabled profile type, and what was seen of the sampler's rounds.</summary>
-internal sealed class IntervalSamples(ProfileType[] types, SampleAggregator?[] aggregators, long rounds, long roundIntervalNanos, long roundsCoveredNanos = 0)
+internal sealed class IntervalSamples(ProfileType[] types, SampleAggregator?[] aggregators, long rounds, long roundIntervalNanos, long roundsCoveredNanos = 0, long roundsCoveredFrom = 0)
 {
     public IReadOnlyList<ProfileType> Types { get; } = types;
 
@@ -14,9 +14,12 @@ internal sealed class IntervalSamples(ProfileType[] types, SampleAggregator?[] a
     public long RoundIntervalNanos { get; } = roundIntervalNanos;
 
     /// <summary>
-    /// Gets the time from the previous interval's last round to this interval's last round (nanoseconds), the
-    /// time this interval's rounds stand for (from when sampling started, until the first round has arrived);
-    /// 0 when unknown (the previous interval had no round).
+    /// Gets the time from the last round of the latest earlier interval that had rounds to this interval's last
+    /// round (nanoseconds), the time this interval's rounds stand for (from when sampling started, until the
+    /// first round has arrived); 0 when unknown.
     /// </summary>
     public long RoundsCoveredNanos { get; } = roundsCoveredNanos;
+
+    /// <summary>Gets the <see cref="System.Diagnostics.Stopwatch"/> timestamp <see cref="RoundsCoveredNanos"/> runs from; 0 when unknown.</summary>
+    public long RoundsCoveredFrom { get; } = roundsCoveredFrom;
 }

@@ -169,20 +169,18 @@ internal sealed class SampleCollector
             // some rounds of the previous one and leaves its last ones to the next; the time between the last
             // rounds of two intervals is what this interval's rounds cover, whatever the delay. Until the first
             // round arrives (it can take more than an interval at start-up) they cover the time since sampling
-            // started; after an interval without rounds (windows sparser than intervals) it is unknown.
-            long covered = this.rounds > 0 && this.previousIntervalLastRound != 0
-                ? (long)((this.roundStartTimestamp - this.previousIntervalLastRound) * 1e9 / Stopwatch.Frequency)
+            // started. Intervals without rounds (windows sparser than intervals) are skipped: the next rounds
+            // stand for the time since the last ones, which their profile then says it covers.
+            long coveredFrom = this.rounds > 0 ? this.previousIntervalLastRound : 0;
+            long covered = coveredFrom != 0
+                ? (long)((this.roundStartTimestamp - coveredFrom) * 1e9 / Stopwatch.Frequency)
                 : 0;
             if (this.rounds > 0)
             {
                 this.previousIntervalLastRound = this.roundStartTimestamp;
             }
-            else if (this.roundStartTimestamp != 0)
-            {
-                this.previousIntervalLastRound = 0;
-            }
 
-            var result = new IntervalSamples(this.types, full, this.rounds, interval, covered);
+            var result = new IntervalSamples(this.types, full, this.rounds, interval, covered, coveredFrom);
             this.roundGapSum = 0;
             this.roundGaps = 0;
             this.rounds = 0;

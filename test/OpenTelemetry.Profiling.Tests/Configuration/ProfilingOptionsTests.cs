@@ -168,4 +168,22 @@ public sealed class ProfilingOptionsTests
 
     private static Func<string, string?> Env(params (string Name, string Value)[] values) =>
         name => values.FirstOrDefault(v => v.Name == name).Value;
+
+    [TestMethod]
+    [DataRow(10.0, 60.0)] // the default: one wall window a minute
+    [DataRow(7.0, 63.0)] // a whole number of intervals, so each window falls halfway through one
+    [DataRow(60.0, 60.0)]
+    [DataRow(300.0, 300.0)] // intervals longer than a minute: one window per interval
+    public void WallCycleWithNativeCpu_IsTheWholeNumberOfExportIntervalsThatFirstReachesAMinute(double exportSeconds, double expectedSeconds)
+    {
+        var options = new ProfilingOptions { ExportInterval = TimeSpan.FromSeconds(exportSeconds) };
+        Assert.AreEqual(TimeSpan.FromSeconds(expectedSeconds), options.WallCycleWithNativeCpu);
+    }
+
+    [TestMethod]
+    public void WallWindowWithNativeCpu_IsATenthOfTheSamplingWindow()
+    {
+        Assert.AreEqual(TimeSpan.FromMilliseconds(100), new ProfilingOptions().WallWindowWithNativeCpu);
+        Assert.AreEqual(TimeSpan.FromMilliseconds(300), new ProfilingOptions { SamplingWindow = TimeSpan.FromSeconds(3) }.WallWindowWithNativeCpu);
+    }
 }

@@ -141,6 +141,62 @@ public sealed class BeyondCpuProfilesTests
     }
 
     [TestMethod]
+    public async Task WallTime_WithWindowsSparserThanIntervals_EachProfileCoversTheTimeSinceThePreviousWindow()
+    {
+        // Windows of 200 ms every 2 s, intervals of about 0.5 s: most intervals have no round, and the rounds of
+        // one window stand for the 2 s since the previous window, which their profile must say.
+        var options = new ProfilingOptions { CpuSampler = CpuSampler.Runtime, SamplingWindow = TimeSpan.FromMilliseconds(200), SamplingDutyCycle = 0.1, ExportInterval = TimeSpan.FromMinutes(10) };
+        using var profiler = new ContinuousProfiler(options, [], () => ResourceBuilder.CreateEmpty().Build());
+        using var stop = new CancellationTokenSource();
+        var sleeper = new Thread(() =>
+        {
+            using var span = Source.StartActivity("sleeper");
+            while (!stop.IsCancellationRequested)
+            {
+                SleepKnownTime(TimeSpan.FromMilliseconds(20));
+            }
+        });
+        sleeper.Start();
+        Assert.IsTrue(profiler.Start());
+        await Task.Delay(2_500); // past the first window, measured while the sessions start
+        profiler.CollectInterval();
+
+        var covered = new List<(double ProfileSeconds, double IntervalSeconds, double SleeperSeconds)>();
+        var last = DateTimeOffset.UtcNow;
+        for (int i = 0; i < 16; i++)
+        {
+            await Task.Delay(500);
+            var batch = profiler.CollectInterval();
+            var now = DateTimeOffset.UtcNow;
+            var wall = batch.Profiles.SingleOrDefault(p => batch.Dictionary.Strings[p.PeriodType.TypeStrIndex] == "wall");
+            if (wall is not null)
+            {
+                var (count, _, _) = Sum(batch, "wall", "SleepKnownTime", null);
+                covered.Add((wall.DurationNano / 1e9, (now - last).TotalSeconds, count * wall.Period / 1e9));
+            }
+
+            last = now;
+        }
+
+        stop.Cancel();
+        sleeper.Join();
+        string seen = string.Join(" | ", covered.Select(c => $"profile {c.ProfileSeconds:F2} s, interval {c.IntervalSeconds:F2} s, sleeper {c.SleeperSeconds:F2} s"));
+        Console.WriteLine(seen);
+
+        // 8 s hold 4 windows. A window's rounds reach the collector over one or two intervals; the profile of
+        // its first rounds says it covers the time since the previous window's last round, not its own 0.5 s
+        // interval. So a thread that slept throughout shows about the 8 s as wall time, and such a profile about
+        // as much as it says it covers (not 0.5 s every 2 s, as when the rounds stood for their interval alone).
+        var spanning = covered.Where(c => c.ProfileSeconds > 2 * c.IntervalSeconds).ToList();
+        Assert.IsGreaterThanOrEqualTo(2, spanning.Count, seen);
+        Assert.AreEqual(8, covered.Sum(c => c.SleeperSeconds), 8 * 0.25, seen);
+        foreach (var (profileSeconds, _, sleeperSeconds) in spanning)
+        {
+            Assert.AreEqual(profileSeconds, sleeperSeconds, profileSeconds * 0.25, seen);
+        }
+    }
+
+    [TestMethod]
     public async Task WallTime_LeavesOutIdleThreadPoolWorkers()
     {
         var batch = await Profile(new ProfilingOptions { SamplingDutyCycle = 1 }, () =>

@@ -72,6 +72,7 @@ public sealed class SampleCollectorTests
         Assert.AreEqual(100, second.Rounds);
         Assert.AreEqual(298e6, second.RoundsCoveredNanos, 1e5, "from the first interval's last round (99 ms) to this one's last (397 ms)");
         Assert.AreEqual(0, empty.Rounds);
-        Assert.AreEqual(0, afterEmpty.RoundsCoveredNanos, "after an interval without rounds the interval's own duration is used");
+        Assert.AreEqual(4702e6, afterEmpty.RoundsCoveredNanos, 1e5, "after an interval without rounds: from the last round before it (397 ms) to this one's last (5,099 ms)");
+        Assert.AreEqual(start + (397 * millisecond), afterEmpty.RoundsCoveredFrom);
     }
 }

@@ -62,7 +62,7 @@ public sealed class SamplingSchedulerTests
         using var listener = new ProfilingEventListener();
 
         // Defaults: CPU samples from the native sampler where it runs, so the runtime's sampler serves the wall
-        // profile alone, in 100 ms windows, the cycles delayed half a 10 s cycle.
+        // profile alone, in 100 ms windows, the cycles delayed half an export interval (here 5 minutes).
         using (var profiler = new ContinuousProfiler(new ProfilingOptions { ExportInterval = TimeSpan.FromMinutes(10) }, [], () => ResourceBuilder.CreateEmpty().Build()))
         {
             Assert.IsTrue(profiler.Start());
@@ -78,7 +78,7 @@ public sealed class SamplingSchedulerTests
         Assert.IsNotEmpty(closed, string.Join(" | ", listener.Messages));
         int closedAfterMs = int.Parse(closed[0].Split(' ')[4], System.Globalization.CultureInfo.InvariantCulture);
 
-        // Until it has stopped a window samples every thread every millisecond; the delay before the next is 5 s.
+        // Until it has stopped a window samples every thread every millisecond; the next one opens 5 minutes later.
         Assert.IsLessThan(2_000, closedAfterMs, closed[0]);
     }
 
