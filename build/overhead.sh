@@ -6,12 +6,12 @@
 # Runs the RateLimiterSync showcase under closed-loop load (both cores busy) in alternating blocks: profiling
 # off, profiling on with the default set-up (WithProfiling + AddOtlpExporter to an in-process receiver, no
 # environment variables), and dotnet-trace attached from outside (the peer). One warm-up round is discarded,
-# then 6 rounds x 3 blocks of 20 s (+2 s settling, 15 s after the profiler starts): about 9 minutes.
+# then 6 rounds x 3 blocks of 60 s (+2 s settling, 15 s after the profiler starts): about 23 minutes.
 # Prints per-block figures, the on/off and peer/off ratios (mean +- standard error over rounds), the sampling
 # windows' cost measured inside the cycle (100 ms throughput readings around each window) and, last, exactly
 # "overhead_ratio=<on/off throughput>".
 # Options: --rounds N, --block SECONDS, --settle SECONDS, --profiler-settle SECONDS, --workload server|cpu,
-# --idle-threads N, --clients N, --no-peer, --collector-down, --no-sampling-blocks, --peer-args "...", --help.
+# --idle-threads N, --clients N, --mix work|showcase, --no-peer, --collector-down, --no-sampling-blocks, --peer-args "...", --help.
 # --window-study 60,50,30 [--study-stretch SECONDS] replaces the on/off blocks with stretches of the profiler on,
 # one per target rate in each round, and prints each target's in-cycle window cost and samples (the curve).
 set -euo pipefail

@@ -6,9 +6,10 @@ namespace OverheadHarness;
 
 /// <summary>
 /// Closed-loop clients over real loopback HTTP: each sends its next request as soon as the previous answer
-/// arrived, so the process runs as fast as it can and throughput is the measure of overhead. The request mix is
-/// the showcase's: two greedy clients on one free-tier key (many 429s), the rest rotating over the hot keys,
-/// every tenth request a quota lookup.
+/// arrived, so the process runs as fast as it can and throughput is the measure of overhead. Every tenth request
+/// is a quota lookup. The rest go, in the "work" mix, to the standard-tier keys in rotation, each client from its
+/// own offset, so no key nears its quota and every check does the endpoint's work; in the showcase's mix, two
+/// greedy clients send on one free-tier key (many 429s) and the rest rotate over the hot keys.
 /// </summary>
 internal sealed class ClosedLoopLoad : IWorkload
 {
@@ -16,13 +17,21 @@ internal sealed class ClosedLoopLoad : IWorkload
 
     private readonly Uri baseAddress;
     private readonly int clients;
+    private readonly string[]? workKeys;
     private long completed;
     private long failed;
 
-    public ClosedLoopLoad(Uri baseAddress, int clients, LatencyRecorder latencies)
+    /// <param name="baseAddress">The showcase's address.</param>
+    /// <param name="clients">The number of closed-loop clients.</param>
+    /// <param name="keyCount">The showcase's key count, for the work mix; null for the showcase's own mix.</param>
+    /// <param name="latencies">Where each request's latency goes.</param>
+    public ClosedLoopLoad(Uri baseAddress, int clients, int? keyCount, LatencyRecorder latencies)
     {
         this.baseAddress = baseAddress;
         this.clients = clients;
+        this.workKeys = keyCount is int count
+            ? [.. Enumerable.Range(0, count).Where(index => QuotaTier.ForKeyIndex(index) == QuotaTier.Standard).Select(LimitStore.KeyName)]
+            : null;
         this.Latencies = latencies;
     }
 
@@ -46,7 +55,9 @@ internal sealed class ClosedLoopLoad : IWorkload
         long request = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            string key = clientId < 2 ? LimitStore.KeyName(0) : LimitStore.KeyName(1 + (int)((clientId + request) % PoliteKeyCount));
+            string key = this.workKeys is { } keys
+                ? keys[(int)((((long)clientId * keys.Length / this.clients) + request) % keys.Length)]
+                : clientId < 2 ? LimitStore.KeyName(0) : LimitStore.KeyName(1 + (int)((clientId + request) % PoliteKeyCount));
             string path = request % 10 == 9
                 ? "/api/quota/" + key
                 : "/api/check?input=order-" + request.ToString(CultureInfo.InvariantCulture);

@@ -42,7 +42,7 @@ internal sealed class CpuLoad(int busyThreads, int idleThreads, LatencyRecorder 
         ulong total = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            // About 40 us a unit: a 20 s block stays within the latency recorder's capacity.
+            // About 40 us a unit: a 60 s block (about 3 million units) stays within the latency recorder's capacity.
             long start = Stopwatch.GetTimestamp();
             for (int pass = 0; pass < 8; pass++)
             {

@@ -10,8 +10,10 @@ internal sealed class HarnessOptions
 
           --rounds <n>        Measured rounds; each runs one off, one on and one peer block. Default 6.
           --block <seconds>   Length of a measured block. Keep it a multiple of the profiler's sampling
-                              cycle (window / duty cycle: 10 s by default) so each "on" block holds the same
-                              share of sampling windows as the steady state. Default 20.
+                              cycle so each "on" block holds the same share of sampling windows as the steady
+                              state: with the native CPU sampler (the default on Linux) the wall profile's one
+                              window a minute; with the runtime's sampler, window / duty cycle (10 s by
+                              default). Default 60.
           --settle <seconds>  Unmeasured time after switching modes (dotnet-trace attach). Default 2.
           --profiler-settle <seconds>
                               Unmeasured time after the profiler starts, before an "on" or "down" block: its first
@@ -19,6 +21,13 @@ internal sealed class HarnessOptions
                               rate), which a long-running process pays once. Default 15: one and a half 10 s
                               cycles, so windows and export boundaries fall inside the block, not at its edges.
           --clients <n>       Closed-loop clients. Default 16.
+          --mix <name>        The requests the clients send. work (default): every request within its key's
+                              quota (the clients rotate over the 900 standard-tier keys), so each one does the
+                              endpoint's work (key stretching, about 0.3 ms of CPU) and costs about the same.
+                              showcase: the showcase's own mix, two greedy clients on a free-tier key and the
+                              rest on 15 hot keys; about 99 % are refused with 429 after a few microseconds, and
+                              what such a request costs moves +-20 % with the sockets' batching from one 5 s
+                              reading to the next, so its blocks resolve less.
           --workload <name>   server (default): the showcase under closed-loop HTTP load. cpu: one busy thread
                               per core running fixed CPU work beside --idle-threads waiting threads, no spans and
                               no network: what sampling itself costs, most precisely in the cpu time ratio.
@@ -46,13 +55,16 @@ internal sealed class HarnessOptions
 
     public int Rounds { get; private set; } = 6;
 
-    public TimeSpan Block { get; private set; } = TimeSpan.FromSeconds(20);
+    public TimeSpan Block { get; private set; } = TimeSpan.FromSeconds(60);
 
     public TimeSpan Settle { get; private set; } = TimeSpan.FromSeconds(2);
 
     public TimeSpan ProfilerSettle { get; private set; } = TimeSpan.FromSeconds(15);
 
     public int Clients { get; private set; } = 16;
+
+    /// <summary>Gets a value indicating whether the clients send the showcase's own mix (mostly 429s) instead of requests within quota.</summary>
+    public bool ShowcaseMix { get; private set; }
 
     /// <summary>Gets or sets a value indicating whether "on" blocks export to a closed port (collector down).</summary>
     public bool CollectorDown { get; set; }
@@ -118,6 +130,14 @@ internal sealed class HarnessOptions
                         "cpu" => true,
                         "server" => false,
                         var other => throw new FormatException($"--workload must be 'server' or 'cpu', got '{other}'."),
+                    };
+                    break;
+                case "--mix":
+                    options.ShowcaseMix = Value(args, ref i) switch
+                    {
+                        "showcase" => true,
+                        "work" => false,
+                        var other => throw new FormatException($"--mix must be 'work' or 'showcase', got '{other}'."),
                     };
                     break;
                 case "--idle-threads":

@@ -43,9 +43,10 @@ if (options.CpuWorkload)
 }
 else
 {
-    app = RateLimiterService.Build(ExampleOptions.Parse([]), telemetry);
+    var showcaseOptions = ExampleOptions.Parse([]);
+    app = RateLimiterService.Build(showcaseOptions, telemetry);
     await app.StartAsync();
-    load = new ClosedLoopLoad(RateLimiterService.BaseAddress(app), options.Clients, latencies);
+    load = new ClosedLoopLoad(RateLimiterService.BaseAddress(app), options.Clients, options.ShowcaseMix ? null : showcaseOptions.KeyCount, latencies);
 }
 
 using var stopLoad = new CancellationTokenSource();
@@ -58,7 +59,7 @@ var stretches = new List<StudyStretch>();
 if (options.StudyVariants.Count > 0)
 {
     double studyMinutes = ((options.ProfilerSettle + options.StudyStretch).TotalSeconds * ((options.Rounds * options.StudyVariants.Count) + 1)) / 60;
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"window study: {Environment.ProcessorCount} cores, {(options.CpuWorkload ? "cpu workload" : $"{options.Clients} closed-loop clients")}, profiler on with set-ups (target rate[@window s]) {string.Join(", ", options.StudyVariants.Select(variant => variant.Label))}: 1 warm-up stretch + {options.Rounds} rounds of one {options.StudyStretch.TotalSeconds:F0} s stretch per set-up, each {options.ProfilerSettle.TotalSeconds:F0} s after its profiler starts (about {studyMinutes:F1} min)"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"window study: {Environment.ProcessorCount} cores, {(options.CpuWorkload ? "cpu workload" : $"{options.Clients} closed-loop clients, {(options.ShowcaseMix ? "the showcase's mix" : "work mix")}")}, profiler on with set-ups (target rate[@window s]) {string.Join(", ", options.StudyVariants.Select(variant => variant.Label))}: 1 warm-up stretch + {options.Rounds} rounds of one {options.StudyStretch.TotalSeconds:F0} s stretch per set-up, each {options.ProfilerSettle.TotalSeconds:F0} s after its profiler starts (about {studyMinutes:F1} min)"));
     await RunStretchAsync(options.StudyVariants[0], measured: false);
     for (int round = 1; round <= options.Rounds; round++)
     {
@@ -75,7 +76,7 @@ else
 {
     BlockMode[] forward = [BlockMode.Off, BlockMode.On, .. options.Peer ? [BlockMode.Peer] : Array.Empty<BlockMode>(), .. options.CollectorDown ? [BlockMode.Down] : Array.Empty<BlockMode>(), .. options.NoSamplingBlocks ? [BlockMode.NoSampling] : Array.Empty<BlockMode>()];
     double cycleSeconds = forward.Sum(mode => (options.SettleBefore(mode) + options.Block).TotalSeconds);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overhead harness: {Environment.ProcessorCount} cores, {(options.CpuWorkload ? $"cpu workload ({Environment.ProcessorCount} busy threads, {options.IdleThreads} idle; 'req/s' = work units/s)" : $"{options.Clients} closed-loop clients")}, 1 warm-up + {options.Rounds} rounds of ({string.Join(", ", forward).ToLowerInvariant()}) blocks of {options.Block.TotalSeconds:F0} s after {options.Settle.TotalSeconds:F0} s settling ({options.ProfilerSettle.TotalSeconds:F0} s after the profiler starts) (about {cycleSeconds * (options.Rounds + 1) / 60:F1} min)"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overhead harness: {Environment.ProcessorCount} cores, {(options.CpuWorkload ? $"cpu workload ({Environment.ProcessorCount} busy threads, {options.IdleThreads} idle; 'req/s' = work units/s)" : $"{options.Clients} closed-loop clients, {(options.ShowcaseMix ? "the showcase's mix" : "work mix")}")}, 1 warm-up + {options.Rounds} rounds of ({string.Join(", ", forward).ToLowerInvariant()}) blocks of {options.Block.TotalSeconds:F0} s after {options.Settle.TotalSeconds:F0} s settling ({options.ProfilerSettle.TotalSeconds:F0} s after the profiler starts) (about {cycleSeconds * (options.Rounds + 1) / 60:F1} min)"));
     if (options.Peer)
     {
         Console.WriteLine($"peer: dotnet-trace collect {options.PeerArguments}");
