@@ -42,7 +42,8 @@ internal sealed class CpuLoad(int busyThreads, int idleThreads, LatencyRecorder 
         ulong total = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            // About 40 us a unit: a 60 s block (about 3 million units) stays within the latency recorder's capacity.
+            // About 40 us a unit: a 60 s block on 2 cores (about 3 million units) stays within the latency recorder's
+            // capacity of 4 million; on more cores the recorder keeps the first 4 million.
             long start = Stopwatch.GetTimestamp();
             for (int pass = 0; pass < 8; pass++)
             {

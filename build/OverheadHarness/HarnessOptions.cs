@@ -16,10 +16,11 @@ internal sealed class HarnessOptions
                               default). Default 60.
           --settle <seconds>  Unmeasured time after switching modes (dotnet-trace attach). Default 2.
           --profiler-settle <seconds>
-                              Unmeasured time after the profiler starts, before an "on" or "down" block: its first
-                              sampling cycle (rundown, the first window before the duty cycle has measured its
-                              rate), which a long-running process pays once. Default 15: one and a half 10 s
-                              cycles, so windows and export boundaries fall inside the block, not at its edges.
+                              Unmeasured time after the profiler starts, before an "on" or "down" block: its
+                              start-up (rundown, the windows at 0 and 5 s), which a long-running process pays
+                              once. Default 15: with the native sampler the next wall window opens at 65 s,
+                              inside a 60 s block; with the runtime's sampler (10 s cycles) windows and export
+                              boundaries fall inside the block, not at its edges.
           --clients <n>       Closed-loop clients. Default 16.
           --mix <name>        The requests the clients send. work (default): every request within its key's
                               quota (the clients rotate over the 900 standard-tier keys), so each one does the

@@ -362,16 +362,14 @@ internal sealed class ContinuousProfiler : IDisposable
             var duration = end - this.intervalStart;
 
             // Rounds that stand for more than this interval (windows sparser than export intervals, as the wall
-            // profile's beside native CPU samples: one per minute) say so: their profile covers the time since
-            // the previous window's last round, so its count x period matches its own time range.
+            // profile's beside native CPU samples: one per minute) say so: their profile's time range runs from
+            // the previous window's last round to this interval's last round, exactly the time the period
+            // divides, so count x period matches the range and consecutive ranges tile.
             (DateTimeOffset, TimeSpan)? roundsCover = null;
-            if (interval.Rounds > 0 && interval.RoundsCoveredFrom != 0)
+            if (interval.Rounds > 0 && interval.RoundsCoveredFrom != 0 && interval.RoundsCoveredNanos > duration.TotalNanoseconds * 1.25)
             {
                 var coverStart = end - Stopwatch.GetElapsedTime(interval.RoundsCoveredFrom, endTimestamp);
-                if (coverStart < this.intervalStart - (duration / 2))
-                {
-                    roundsCover = (coverStart, end - coverStart);
-                }
+                roundsCover = (coverStart, TimeSpan.FromTicks(interval.RoundsCoveredNanos / 100));
             }
 
             var inputs = new List<ProfileInput>(interval.Types.Count);

@@ -145,7 +145,7 @@ public sealed class ProfilingOptions
     /// 1 ÷ <see cref="TargetSamplesPerCpuSecond"/> second of its CPU time, all the time, without suspending the
     /// runtime. Elsewhere, or when the process's SIGPROF is already taken, it uses the runtime's sampler in the
     /// windows described at <see cref="SamplingDutyCycle"/>. With native CPU samples the runtime's sampler still
-    /// runs for the wall-time profile, in windows of 1 % of the time (up to 4 % with CPU headroom) unless
+    /// runs for the wall-time profile, in one short window a minute (see <see cref="WallTimeEnabled"/>) unless
     /// <see cref="SamplingDutyCycle"/> is set.
     /// Environment: <c>OTEL_DOTNET_PROFILING_CPU_SAMPLER</c> (<c>auto</c>, <c>native</c> or <c>runtime</c>).
     /// </summary>
@@ -179,8 +179,10 @@ public sealed class ProfilingOptions
     /// Gets or sets a value indicating whether a wall-time profile is produced: every managed thread the runtime's
     /// sampler sees, running or waiting, so time a span spent blocked (I/O, locks, sleeps) shows in its flame
     /// graph. With CPU samples from the native sampler (<see cref="CpuSampler"/>) the runtime's sampler runs for this
-    /// profile alone, in one window of 100 ms (a tenth of <see cref="SamplingWindow"/>) a minute, up to four times longer with CPU
-    /// headroom, unless <see cref="SamplingDutyCycle"/> is set; each wall profile then covers the time since the previous window. Switched off,
+    /// profile alone, in one window of 100 ms (a tenth of <see cref="SamplingWindow"/>) per wall cycle: the whole
+    /// number of export intervals that first reaches a minute (one interval when the interval is longer). With CPU
+    /// headroom the window grows up to four times. Not when <see cref="SamplingDutyCycle"/> is set (then the
+    /// windows are the duty cycle's). Each wall profile covers the time since the previous window. Switched off,
     /// it does not run at all. Default: <see langword="true"/>.
     /// Environment: <c>OTEL_DOTNET_PROFILING_WALL_ENABLED</c>.
     /// </summary>

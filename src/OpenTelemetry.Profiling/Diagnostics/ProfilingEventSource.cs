@@ -71,7 +71,7 @@ internal sealed class ProfilingEventSource : EventSource
     [Event(11, Message = "Sampling window closed after {0} ms, of which {1} ms stopping its session (the runtime samples until it has stopped).", Level = EventLevel.Verbose, Version = 1)]
     public void SamplingWindowClosed(int durationMs, int stoppingMs) => this.WriteEvent(11, durationMs, stoppingMs);
 
-    [Event(12, Message = "The export interval ({0} ms) is shorter than the sampling cycle ({1} ms): profiles of intervals without a sampling window carry no wall samples (nor CPU samples, unless the native sampler takes them), and count x period in the others estimates their own interval only. Make ExportInterval at least the cycle (SamplingWindow / SamplingDutyCycle); unset, it follows the cycle up to 10 minutes.", Level = EventLevel.Warning)]
+    [Event(12, Message = "The export interval ({0} ms) is shorter than the sampling cycle ({1} ms): profiles of intervals without a sampling window carry no wall samples (nor CPU samples, unless the native sampler takes them), and the others cover the time since the previous window in their own time range, so a backend sees each interval's samples late. Make ExportInterval at least the cycle (SamplingWindow / SamplingDutyCycle); unset, it follows the cycle up to 10 minutes.", Level = EventLevel.Warning)]
     public void ExportIntervalShorterThanSamplingCycle(int exportIntervalMs, int cycleMs) => this.WriteEvent(12, exportIntervalMs, cycleMs);
 
     /// <summary>

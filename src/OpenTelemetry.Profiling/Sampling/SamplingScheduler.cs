@@ -46,7 +46,7 @@ internal sealed class SamplingScheduler : IDisposable
     private bool stopped;
 
     /// <param name="startSampler">Starts a sampler session (one per window).</param>
-    /// <param name="cycle">The cycle's length: one window opens per cycle (<see cref="ProfilingOptions.SamplingCycle"/>).</param>
+    /// <param name="cycle">The cycle's length: one window opens per cycle (<see cref="ProfilingOptions.SamplingCycle"/>, or <see cref="ProfilingOptions.WallCycleWithNativeCpu"/> for wall-only windows).</param>
     /// <param name="dutyCycle">The share of each cycle sampled at saturation (the ceiling when a target is set).</param>
     /// <param name="targetSamplesPerCpuSecond">CPU samples per user-mode CPU-second of the process to aim for; 0 for a fixed duty cycle.</param>
     /// <param name="cpuSamples">The number of CPU samples taken so far (read after each window).</param>
@@ -67,8 +67,8 @@ internal sealed class SamplingScheduler : IDisposable
     /// <summary>
     /// Gets how long after <see cref="Start"/> the first cycle begins (default none: the window Start opens is the
     /// first cycle's). With a delay, the window Start opens closes after its planned length, and the cycles'
-    /// windows open from the delay on. Half a cycle keeps the windows halfway between the exports, which happen at
-    /// cycle boundaries, so neither adds its pause to the other's.
+    /// windows open from the delay on. Half an export interval, with a cycle of whole export intervals, starts
+    /// the windows halfway between exports, so neither adds its pause to the other's.
     /// </summary>
     public TimeSpan FirstWindowDelay { get; init; }
 

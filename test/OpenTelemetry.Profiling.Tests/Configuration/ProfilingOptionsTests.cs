@@ -166,9 +166,6 @@ public sealed class ProfilingOptionsTests
         Assert.AreEqual("TargetSamplesPerCpuSecond", target.ParamName);
     }
 
-    private static Func<string, string?> Env(params (string Name, string Value)[] values) =>
-        name => values.FirstOrDefault(v => v.Name == name).Value;
-
     [TestMethod]
     [DataRow(10.0, 60.0)] // the default: one wall window a minute
     [DataRow(7.0, 63.0)] // a whole number of intervals, so each window falls halfway through one
@@ -186,4 +183,7 @@ public sealed class ProfilingOptionsTests
         Assert.AreEqual(TimeSpan.FromMilliseconds(100), new ProfilingOptions().WallWindowWithNativeCpu);
         Assert.AreEqual(TimeSpan.FromMilliseconds(300), new ProfilingOptions { SamplingWindow = TimeSpan.FromSeconds(3) }.WallWindowWithNativeCpu);
     }
+
+    private static Func<string, string?> Env(params (string Name, string Value)[] values) =>
+        name => values.FirstOrDefault(v => v.Name == name).Value;
 }

@@ -185,14 +185,13 @@ public sealed class BeyondCpuProfilesTests
 
         // 8 s hold 4 windows. A window's rounds reach the collector over one or two intervals; the profile of
         // its first rounds says it covers the time since the previous window's last round, not its own 0.5 s
-        // interval. So a thread that slept throughout shows about the 8 s as wall time, and such a profile about
-        // as much as it says it covers (not 0.5 s every 2 s, as when the rounds stood for their interval alone).
+        // interval, and a thread that slept throughout shows as much wall time in it as it says it covers (not
+        // 0.5 s every 2 s, as when the rounds stood for their interval alone).
         var spanning = covered.Where(c => c.ProfileSeconds > 2 * c.IntervalSeconds).ToList();
         Assert.IsGreaterThanOrEqualTo(2, spanning.Count, seen);
-        Assert.AreEqual(8, covered.Sum(c => c.SleeperSeconds), 8 * 0.25, seen);
         foreach (var (profileSeconds, _, sleeperSeconds) in spanning)
         {
-            Assert.AreEqual(profileSeconds, sleeperSeconds, profileSeconds * 0.25, seen);
+            Assert.AreEqual(profileSeconds, sleeperSeconds, profileSeconds * 0.15, seen);
         }
     }
 
