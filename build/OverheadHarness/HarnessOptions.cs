@@ -126,20 +126,10 @@ internal sealed class HarnessOptions
                     options.ProfilerSettle = TimeSpan.FromSeconds(Number(name, Value(args, ref i), 0, 600));
                     break;
                 case "--workload":
-                    options.CpuWorkload = Value(args, ref i) switch
-                    {
-                        "cpu" => true,
-                        "server" => false,
-                        var other => throw new FormatException($"--workload must be 'server' or 'cpu', got '{other}'."),
-                    };
+                    options.CpuWorkload = Either(name, Value(args, ref i), whenFalse: "server", whenTrue: "cpu");
                     break;
                 case "--mix":
-                    options.ShowcaseMix = Value(args, ref i) switch
-                    {
-                        "showcase" => true,
-                        "work" => false,
-                        var other => throw new FormatException($"--mix must be 'work' or 'showcase', got '{other}'."),
-                    };
+                    options.ShowcaseMix = Either(name, Value(args, ref i), whenFalse: "work", whenTrue: "showcase");
                     break;
                 case "--idle-threads":
                     options.IdleThreads = (int)Number(name, Value(args, ref i), 0, 1000);
@@ -175,6 +165,12 @@ internal sealed class HarnessOptions
 
     private static string Value(IReadOnlyList<string> args, ref int i) =>
         i + 1 < args.Count ? args[++i] : throw new FormatException($"Option {args[i]} needs a value.");
+
+    /// <summary>One of an option's two names: true for <paramref name="whenTrue"/>, false for <paramref name="whenFalse"/>.</summary>
+    private static bool Either(string name, string value, string whenFalse, string whenTrue) =>
+        value == whenTrue || (value == whenFalse
+            ? false
+            : throw new FormatException($"{name} must be '{whenFalse}' or '{whenTrue}', got '{value}'."));
 
     private static double Number(string name, string value, double min, double max) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double result) && result >= min && result <= max
