@@ -21,4 +21,10 @@ internal enum BlockMode
     /// first one, which falls in the profiler's settling).
     /// </summary>
     NoSampling,
+
+    /// <summary>
+    /// Profiling on with nothing but span tracking, the method session and export: as <see cref="NoSampling"/>,
+    /// and neither the wall profile (no in-flight span table) nor the exception events' session.
+    /// </summary>
+    SpansOnly,
 }

@@ -14,6 +14,9 @@ namespace OverheadHarness;
 /// <param name="Profiler">What the profiler exported over its whole life, for "on" blocks.</param>
 /// <param name="PeerTraceBytes">Size of the trace file dotnet-trace wrote, for "peer" blocks.</param>
 /// <param name="PeerSeconds">How long dotnet-trace was attached, for "peer" blocks.</param>
+/// <param name="AllocatedBytes">Bytes the process allocated on the managed heap during the block.</param>
+/// <param name="Collections">Garbage collections (all generations) during the block.</param>
+/// <param name="GcPauseSeconds">Time the runtime was paused for garbage collection during the block.</param>
 internal sealed record BlockResult(
     BlockMode Mode,
     long Requests,
@@ -27,7 +30,10 @@ internal sealed record BlockResult(
     double EventPipeThreadCpuSeconds,
     ProfilerExport? Profiler,
     long PeerTraceBytes,
-    double PeerSeconds)
+    double PeerSeconds,
+    long AllocatedBytes = 0,
+    int Collections = 0,
+    double GcPauseSeconds = 0)
 {
     public double Throughput => this.Requests / this.Seconds;
 
@@ -35,4 +41,6 @@ internal sealed record BlockResult(
     public double AppCpuSeconds => this.CpuSeconds - this.ProfilerThreadCpuSeconds - this.EventPipeThreadCpuSeconds;
 
     public double CpuPerRequestMicroseconds => this.CpuSeconds * 1e6 / Math.Max(1, this.Requests);
+
+    public double AllocatedBytesPerRequest => (double)this.AllocatedBytes / Math.Max(1, this.Requests);
 }

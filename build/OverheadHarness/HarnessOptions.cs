@@ -51,6 +51,16 @@ internal sealed class HarnessOptions
                               60,50,30 or 60,60@2 (the same rate in a 10 s and a 20 s cycle).
           --study-stretch <seconds>
                               Length of each stretch of the window study, after --profiler-settle. Default 90.
+          --twin              Instead of one process: two new copies of this harness (twins a and b) for every
+                              block, each with its own showcase, clients and receiver, run at the same time on
+                              both cores; one is profiled from its start and the other never is, and they swap
+                              every block. The ratio of their throughputs and CPU per request in the same
+                              seconds cancels the machine's drift, which moves both; pairs of blocks cancel the
+                              twins' own difference. No peer and no warm-up blocks; each block is --block long
+                              after --profiler-settle, for both twins.
+          --twin-mode <name>  What the profiled twin runs: on (default), no-sampling (as --no-sampling-blocks)
+                              or spans-only (no sampling, no wall profile, no exception events: span tracking,
+                              the method session and export alone).
         A warm-up round (same blocks) runs first and is discarded.
         """;
 
@@ -90,8 +100,23 @@ internal sealed class HarnessOptions
 
     public TimeSpan StudyStretch { get; private set; } = TimeSpan.FromSeconds(90);
 
+    /// <summary>Gets a value indicating whether this process runs the twins (<c>--twin</c>) instead of measuring itself.</summary>
+    public bool Twin { get; private set; }
+
+    /// <summary>Gets the twin this process is (a or b), when the twin run started it; null otherwise.</summary>
+    public string? TwinRole { get; private set; }
+
+    /// <summary>Gets a value indicating whether this twin is the profiled one of its pair.</summary>
+    public bool TwinProfiled { get; private set; }
+
+    /// <summary>Gets when the twins' block starts, in Unix milliseconds (the twin run passes it to both).</summary>
+    public long TwinStartUnixMilliseconds { get; private set; }
+
+    /// <summary>Gets what the profiled twin runs in its blocks.</summary>
+    public BlockMode TwinMode { get; private set; } = BlockMode.On;
+
     /// <summary>Gets the unmeasured time before a block: longer when a profiler has just started.</summary>
-    public TimeSpan SettleBefore(BlockMode mode) => mode is BlockMode.On or BlockMode.Down or BlockMode.NoSampling ? this.ProfilerSettle : this.Settle;
+    public TimeSpan SettleBefore(BlockMode mode) => mode is not (BlockMode.Off or BlockMode.Peer) ? this.ProfilerSettle : this.Settle;
 
     public static HarnessOptions Parse(IReadOnlyList<string> args)
     {
@@ -152,12 +177,38 @@ internal sealed class HarnessOptions
                     }
 
                     break;
+                case "--twin":
+                    options.Twin = true;
+                    break;
+                case "--twin-child":
+                    options.TwinRole = Value(args, ref i) is "a" or "b" ? args[i] : throw new FormatException($"--twin-child must be 'a' or 'b', got '{args[i]}'.");
+                    break;
+                case "--twin-profiled":
+                    options.TwinProfiled = true;
+                    break;
+                case "--twin-start":
+                    options.TwinStartUnixMilliseconds = (long)Number(name, Value(args, ref i), 0, long.MaxValue);
+                    break;
+                case "--twin-mode":
+                    options.TwinMode = Value(args, ref i) switch
+                    {
+                        "on" => BlockMode.On,
+                        "no-sampling" => BlockMode.NoSampling,
+                        "spans-only" => BlockMode.SpansOnly,
+                        _ => throw new FormatException($"--twin-mode must be on, no-sampling or spans-only, got '{args[i]}'."),
+                    };
+                    break;
                 case "--study-stretch":
                     options.StudyStretch = TimeSpan.FromSeconds(Number(name, Value(args, ref i), 30, 3600));
                     break;
                 default:
                     throw new FormatException($"Unknown option {name}.");
             }
+        }
+
+        if ((options.Twin || options.TwinRole is not null) && (options.StudyVariants.Count > 0 || options.CollectorDown || options.NoSamplingBlocks))
+        {
+            throw new FormatException("--twin compares on with off only: it cannot be combined with --window-study, --collector-down or --no-sampling-blocks.");
         }
 
         return options;

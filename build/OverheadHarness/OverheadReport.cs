@@ -142,7 +142,8 @@ internal static class OverheadReport
     private static List<double> Ratios(IReadOnlyList<IReadOnlyDictionary<BlockMode, BlockResult>> rounds, BlockMode mode, Func<BlockResult, double> measure) =>
         rounds.Select(r => measure(r[mode]) / measure(r[BlockMode.Off])).ToList();
 
-    private static string Format(List<double> values)
+    /// <summary>Mean +- standard error.</summary>
+    internal static string Format(List<double> values)
     {
         double mean = values.Average();
         double error = values.Count < 2 ? double.NaN : Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1) / values.Count);

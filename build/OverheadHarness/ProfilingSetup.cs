@@ -39,7 +39,8 @@ internal sealed class ProfilingSetup : IDisposable
     /// <param name="collectorDownEndpoint">An endpoint nothing listens on, instead of the receiver.</param>
     /// <param name="variant">A target rate and window instead of the defaults (the window study only).</param>
     /// <param name="noSampling">No native sampler and no sampling window after the first (the runtime's sampler at duty cycle 0.01), exporting every 10 s.</param>
-    public ProfilingSetup(LocalOtlpReceiver receiver, Uri? collectorDownEndpoint = null, StudyVariant? variant = null, bool noSampling = false)
+    /// <param name="spansOnly">As <paramref name="noSampling"/>, and no wall profile and no exception events either.</param>
+    public ProfilingSetup(LocalOtlpReceiver receiver, Uri? collectorDownEndpoint = null, StudyVariant? variant = null, bool noSampling = false, bool spansOnly = false)
     {
         this.receiver = receiver;
         (this.startRequests, this.startBytes, this.startSamples) = Received(receiver);
@@ -50,7 +51,13 @@ internal sealed class ProfilingSetup : IDisposable
             .WithProfiling(profiling => profiling
                 .Configure(options =>
                 {
-                    if (noSampling)
+                    if (spansOnly)
+                    {
+                        options.WallTimeEnabled = false;
+                        options.ExceptionsEnabled = false;
+                    }
+
+                    if (noSampling || spansOnly)
                     {
                         // Neither the native sampler nor (in the measured blocks) a runtime sampling window.
                         options.CpuSampler = CpuSampler.Runtime;

@@ -26,6 +26,11 @@ if (options.ShowHelp)
     return 0;
 }
 
+if (options.Twin && options.TwinRole is null)
+{
+    return await TwinRun.RunAsync(options, args);
+}
+
 foreach (var variable in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(name => name.StartsWith("OTEL_DOTNET_PROFILING_", StringComparison.Ordinal) || name == "DOTNET_EventPipeThreadSamplingRate"))
 {
     Console.Error.WriteLine($"warning: {variable} is set; the 'on' blocks do not measure the default set-up.");
@@ -71,6 +76,12 @@ if (options.StudyVariants.Count > 0)
             stretches.Add(stretch);
         }
     }
+}
+else if (options.TwinRole is { } role)
+{
+    // One twin of a --twin run: one block at the time the run set, one line for the run to read.
+    var result = await RunBlockAsync(options.TwinProfiled ? options.TwinMode : BlockMode.Off, measured: false, TwinRun.BlockStart(options));
+    Console.WriteLine(TwinRun.FormatBlock(result));
 }
 else
 {
@@ -121,6 +132,11 @@ if (violations.Count > 0)
     Console.WriteLine($"warning: {violations.Count} invalid profile request(s), first: {violations[0]}");
 }
 
+if (options.TwinRole is not null)
+{
+    return 0;
+}
+
 if (stretches.Count > 0)
 {
     OverheadReport.PrintWindowStudy([.. options.StudyVariants.Select(variant => variant.Label)], stretches, windowLosses);
@@ -142,7 +158,9 @@ if (options.NoSamplingBlocks)
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overhead_ratio={ratio:F4}"));
 return 0;
 
-async Task<BlockResult> RunBlockAsync(BlockMode mode, bool measured)
+// A block: settling, then the measured stretch. A twin's block starts at blockStart (a Stopwatch timestamp) and
+// settles for --profiler-settle whatever its mode, so both twins measure the same seconds.
+async Task<BlockResult> RunBlockAsync(BlockMode mode, bool measured, long? blockStart = null)
 {
     // The window-cost estimate judges the default set-up's windows in the measured rounds only.
     bool judgeWindows = mode == BlockMode.On && measured;
@@ -157,6 +175,7 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode, bool measured)
         BlockMode.On => new ProfilingSetup(receiver),
         BlockMode.Down => new ProfilingSetup(receiver, ClosedLoopbackPort()),
         BlockMode.NoSampling => new ProfilingSetup(receiver, noSampling: true),
+        BlockMode.SpansOnly => new ProfilingSetup(receiver, spansOnly: true),
         _ => null,
     };
 
@@ -165,7 +184,12 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode, bool measured)
     // in the "on" blocks that no user pays.)
     using var tracingOnly = profiling is null ? ProfilingSetup.TracingOnly() : null;
     PeerTracer? peer = mode == BlockMode.Peer ? await PeerTracer.StartAsync(options.ToolDirectory, options.PeerArguments, options.Settle + options.Block + TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)) : null;
-    await Task.Delay(options.SettleBefore(mode));
+    var settle = blockStart is null ? options.SettleBefore(mode) : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), blockStart.Value) + options.ProfilerSettle;
+    if (settle > TimeSpan.Zero)
+    {
+        await Task.Delay(settle);
+    }
+
     if (profiling is not null)
     {
         profiling.MeasuredSince = DateTimeOffset.UtcNow;
@@ -176,10 +200,13 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode, bool measured)
     threads.Poll();
     long requestsBefore = load.Completed;
     var cpuBefore = Environment.CpuUsage;
+    long allocatedBefore = GC.GetTotalAllocatedBytes();
+    int collectionsBefore = GC.CollectionCount(0);
+    var pauseBefore = GC.GetTotalPauseDuration();
     long start = Stopwatch.GetTimestamp();
     double rssSum = 0;
     int rssCount = 0;
-    var end = start + (long)(options.Block.TotalSeconds * Stopwatch.Frequency);
+    var end = (blockStart is null ? start : blockStart.Value + (long)(options.ProfilerSettle.TotalSeconds * Stopwatch.Frequency)) + (long)(options.Block.TotalSeconds * Stopwatch.Frequency);
     while (Stopwatch.GetTimestamp() < end)
     {
         // Polled often: a sampling window's threads live a few seconds and take their CPU figures with them.
@@ -192,6 +219,9 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode, bool measured)
     double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
     long requests = load.Completed - requestsBefore;
     var cpuAfter = Environment.CpuUsage;
+    long allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+    int collections = GC.CollectionCount(0) - collectionsBefore;
+    double gcPause = (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds;
     double cpu = (cpuAfter.TotalTime - cpuBefore.TotalTime).TotalSeconds;
     double userCpu = (cpuAfter.UserTime - cpuBefore.UserTime).TotalSeconds;
     var percentiles = latencies.Percentiles(50, 99);
@@ -210,7 +240,7 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode, bool measured)
     }
 
     profiling?.Dispose();
-    return new BlockResult(mode, requests, seconds, percentiles[0], percentiles[1], cpu, userCpu, rssSum / Math.Max(1, rssCount), threads.CpuSeconds(ThreadCpuMeter.ProfilerThreads), threads.CpuSeconds(ThreadCpuMeter.EventPipeThreads), profiling?.Export, peerBytes, peerSeconds);
+    return new BlockResult(mode, requests, seconds, percentiles[0], percentiles[1], cpu, userCpu, rssSum / Math.Max(1, rssCount), threads.CpuSeconds(ThreadCpuMeter.ProfilerThreads), threads.CpuSeconds(ThreadCpuMeter.EventPipeThreads), profiling?.Export, peerBytes, peerSeconds, allocated, collections, gcPause);
 }
 
 // One stretch of the window study: the profiler on with one set-up, measured after it settled.

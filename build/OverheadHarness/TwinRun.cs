@@ -1,0 +1,247 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace OverheadHarness;
+
+/// <summary>
+/// The twin comparison (<c>--twin</c>): for every block, two new copies of this harness, twins a and b, each with
+/// its own showcase, clients and receiver, run at the same time and share both cores; one is profiled from its
+/// start and the other never is, and they swap from one block to the next. On these VMs the machine's speed moves
+/// +-20 % from one second to the next and drifts by tens of percent over minutes; both twins' threads move over
+/// both cores and see the same speed, so the ratio of their throughputs (and of their CPU per request) in the
+/// same seconds cancels it, and each pair of blocks (a profiled, then b) cancels what differs between the twins.
+/// New processes every block, because a process that was once profiled is not a clean baseline: the execution
+/// contexts of its long-lived flows (pooled connections) keep the span tracker's change-notifying async local.
+/// What the twins share is charged back to the profiled one: the CPU of the profiler's threads (and the runtime's
+/// EventPipe threads) comes out of both twins' time, so the ratio is lowered by that CPU's share of the machine,
+/// as one process that owned the machine would lose it.
+/// </summary>
+internal static class TwinRun
+{
+    private const string BlockLinePrefix = "twin-block ";
+
+    // Time for the twins to start their showcase and clients before their block (its settling) starts.
+    private static readonly TimeSpan StartUp = TimeSpan.FromSeconds(10);
+
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    private static readonly object ConsoleLock = new();
+
+    private static readonly string[] Roles = ["a", "b"];
+
+    /// <summary>The <see cref="Stopwatch"/> timestamp at which the block starts (its settling first), in this process.</summary>
+    public static long BlockStart(HarnessOptions options)
+    {
+        double fromNow = (options.TwinStartUnixMilliseconds - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) / 1000.0;
+        return Stopwatch.GetTimestamp() + (long)(fromNow * Stopwatch.Frequency);
+    }
+
+    /// <summary>The line a twin writes for its block, for the run to read.</summary>
+    public static string FormatBlock(BlockResult result) => string.Create(
+        Invariant,
+        $"{BlockLinePrefix}{result.Mode} {result.Requests} {result.Seconds:R} {result.P50Milliseconds:R} {result.P99Milliseconds:R} {result.CpuSeconds:R} {result.UserCpuSeconds:R} {result.RssMegabytes:R} {result.ProfilerThreadCpuSeconds:R} {result.EventPipeThreadCpuSeconds:R} {result.AllocatedBytes} {result.Collections} {result.GcPauseSeconds:R}");
+
+    /// <summary>Runs the pairs of twins, prints their blocks as they end and then the paired ratios; returns the exit code.</summary>
+    public static async Task<int> RunAsync(HarnessOptions options, IReadOnlyList<string> args)
+    {
+        int blocks = 2 * options.Rounds;
+        double blockSeconds = (StartUp + options.ProfilerSettle + options.Block).TotalSeconds + 3;
+        string setup = options.TwinMode switch { BlockMode.NoSampling => "no-sampling", BlockMode.SpansOnly => "spans-only", _ => "on" };
+        Console.WriteLine(string.Create(Invariant, $"overhead harness, twins: 2 new processes at once on {Environment.ProcessorCount} cores for every block, each {(options.CpuWorkload ? "with the cpu workload" : $"with {options.Clients} closed-loop clients, {(options.ShowcaseMix ? "the showcase's mix" : "work mix")}")}; {options.Rounds} rounds of 2 blocks (a profiled with the '{setup}' set-up and b not, then the other way round) of {options.Block.TotalSeconds:F0} s after {StartUp.TotalSeconds:F0} s start-up and {options.ProfilerSettle.TotalSeconds:F0} s settling (about {blocks * blockSeconds / 60:F1} min)"));
+        Console.WriteLine("  round  twin  mode         req/s   p50 ms   p99 ms   cpu s  cpu us/req   rss MB  profiler cpu s  alloc B/req  GCs");
+
+        string[] twinArgs = [.. args.Where(arg => arg != "--twin")];
+        var a = new List<BlockResult>();
+        var b = new List<BlockResult>();
+        for (int block = 0; block < blocks; block++)
+        {
+            string profiled = Roles[block % 2];
+            long start = DateTimeOffset.UtcNow.Add(StartUp).ToUnixTimeMilliseconds();
+            var results = new BlockResult?[2];
+            var twins = new List<Process>();
+            ConsoleCancelEventHandler stop = (_, _) => KillAll(twins);
+            Console.CancelKeyPress += stop;
+            try
+            {
+                for (int twin = 0; twin < 2; twin++)
+                {
+                    int index = twin;
+                    twins.Add(StartTwin(Roles[twin], Roles[twin] == profiled, twinArgs, start, result =>
+                    {
+                        results[index] = result;
+                        PrintBlock((block / 2) + 1, Roles[index], result);
+                    }));
+                }
+
+                await Task.WhenAll(twins.Select(twin => twin.WaitForExitAsync()));
+            }
+            finally
+            {
+                Console.CancelKeyPress -= stop;
+                KillAll(twins);
+            }
+
+            for (int twin = 0; twin < 2; twin++)
+            {
+                if (twins[twin].ExitCode != 0 || results[twin] is null)
+                {
+                    Console.Error.WriteLine($"twin {Roles[twin]} exited with code {twins[twin].ExitCode}{(results[twin] is null ? " without reporting its block" : string.Empty)}.");
+                    return 1;
+                }
+            }
+
+            a.Add(results[0]!);
+            b.Add(results[1]!);
+        }
+
+        double ratio = PrintSummary(options, a, b);
+        Console.WriteLine(string.Create(Invariant, $"overhead_ratio={ratio:F4}"));
+        return 0;
+    }
+
+    private static Process StartTwin(string role, bool profiled, IReadOnlyList<string> args, long start, Action<BlockResult> onBlock)
+    {
+        string host = Environment.ProcessPath ?? "dotnet";
+        var info = new ProcessStartInfo(host)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+
+        // Run as "dotnet OverheadHarness.dll" (the script) or as the apphost.
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+        {
+            info.ArgumentList.Add(typeof(TwinRun).Assembly.Location);
+        }
+
+        foreach (string arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.ArgumentList.Add("--twin-child");
+        info.ArgumentList.Add(role);
+        info.ArgumentList.Add("--twin-start");
+        info.ArgumentList.Add(start.ToString(Invariant));
+        if (profiled)
+        {
+            info.ArgumentList.Add("--twin-profiled");
+        }
+
+        var twin = new Process { StartInfo = info };
+        twin.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            if (TryParseBlock(e.Data, out var result))
+            {
+                onBlock(result);
+                return;
+            }
+
+            lock (ConsoleLock)
+            {
+                Console.WriteLine($"[{role}] {e.Data}");
+            }
+        };
+        twin.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (ConsoleLock)
+                {
+                    Console.Error.WriteLine($"[{role}] {e.Data}");
+                }
+            }
+        };
+        twin.Start();
+        twin.BeginOutputReadLine();
+        twin.BeginErrorReadLine();
+        return twin;
+    }
+
+    private static void KillAll(List<Process> twins)
+    {
+        foreach (var twin in twins)
+        {
+            try
+            {
+                if (!twin.HasExited)
+                {
+                    twin.Kill(entireProcessTree: true);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // It exited meanwhile.
+            }
+        }
+    }
+
+    private static bool TryParseBlock(string line, out BlockResult result)
+    {
+        result = null!;
+        if (!line.StartsWith(BlockLinePrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        string[] f = line[BlockLinePrefix.Length..].Split(' ');
+        if (f.Length != 13 || !Enum.TryParse(f[0], out BlockMode mode))
+        {
+            return false;
+        }
+
+        double D(int index) => double.Parse(f[index], NumberStyles.Float, Invariant);
+        result = new BlockResult(mode, long.Parse(f[1], NumberStyles.None, Invariant), D(2), D(3), D(4), D(5), D(6), D(7), D(8), D(9), Profiler: null, PeerTraceBytes: 0, PeerSeconds: 0, long.Parse(f[10], NumberStyles.None, Invariant), int.Parse(f[11], NumberStyles.None, Invariant), D(12));
+        return true;
+    }
+
+    private static void PrintBlock(int round, string role, BlockResult result)
+    {
+        lock (ConsoleLock)
+        {
+            Console.WriteLine(string.Create(Invariant, $"{round,7}  {role,4}  {result.Mode,-10}  {result.Throughput,9:F0}  {result.P50Milliseconds,7:F3}  {result.P99Milliseconds,7:F3}  {result.CpuSeconds,6:F2}  {result.CpuPerRequestMicroseconds,10:F1}  {result.RssMegabytes,7:F1}  {result.ProfilerThreadCpuSeconds + result.EventPipeThreadCpuSeconds,14:F2}  {result.AllocatedBytesPerRequest,11:F0}  {result.Collections,3}"));
+        }
+    }
+
+    /// <summary>Prints the paired ratios; returns the throughput ratio with the shared CPU charged to the profiled twin.</summary>
+    private static double PrintSummary(HarnessOptions options, List<BlockResult> a, List<BlockResult> b)
+    {
+        // Round r: block 2r has a profiled and b not, block 2r + 1 the other way round. The geometric mean of
+        // the two blocks' on/off ratios cancels a constant difference between the twins.
+        var rounds = Enumerable.Range(0, options.Rounds).Select(round => (OnFirst: a[2 * round], OffFirst: b[2 * round], OnSecond: b[(2 * round) + 1], OffSecond: a[(2 * round) + 1])).ToList();
+        List<double> Paired(Func<BlockResult, double> measure) =>
+            [.. rounds.Select(r => Math.Sqrt(measure(r.OnFirst) / measure(r.OffFirst) * (measure(r.OnSecond) / measure(r.OffSecond))))];
+
+        // The profiler's and EventPipe's threads ran on the machine both twins share: their CPU, as a share of
+        // the machine, is what a process that owned the machine would lose to them.
+        double SharedCpu(BlockResult on) => (on.ProfilerThreadCpuSeconds + on.EventPipeThreadCpuSeconds) / (on.Seconds * Environment.ProcessorCount);
+        var throughput = Paired(block => block.Throughput);
+        var shares = rounds.Select(r => (SharedCpu(r.OnFirst) + SharedCpu(r.OnSecond)) / 2).ToList();
+        var charged = throughput.Zip(shares, (ratio, share) => ratio * (1 - share)).ToList();
+        var twinDifference = rounds.Select(r => Math.Sqrt(r.OnFirst.Throughput / r.OffFirst.Throughput / (r.OnSecond.Throughput / r.OffSecond.Throughput))).ToList();
+        var offThroughput = rounds.SelectMany(r => new[] { r.OffFirst.Throughput, r.OffSecond.Throughput }).ToList();
+
+        Console.WriteLine();
+        Console.WriteLine(string.Create(Invariant, $"twin ratios over {rounds.Count} rounds (profiled twin / the other in the same seconds, geometric mean of each round's two blocks; mean +- standard error over rounds)"));
+        Console.WriteLine(string.Create(Invariant, $"{"throughput ratio",-40}{OverheadReport.Format(throughput)}"));
+        Console.WriteLine(string.Create(Invariant, $"{"profiler and EventPipe threads' share",-40}{OverheadReport.Format(shares)}        (of the machine's CPU, in the profiled twin's blocks)"));
+        Console.WriteLine(string.Create(Invariant, $"{"throughput ratio, shared cpu charged",-40}{OverheadReport.Format(charged)}        (throughput ratio x (1 - that share): the estimate for one process on the machine)"));
+        Console.WriteLine(string.Create(Invariant, $"{"p50 latency ratio",-40}{OverheadReport.Format(Paired(block => block.P50Milliseconds))}"));
+        Console.WriteLine(string.Create(Invariant, $"{"p99 latency ratio",-40}{OverheadReport.Format(Paired(block => block.P99Milliseconds))}"));
+        Console.WriteLine(string.Create(Invariant, $"{"cpu time ratio",-40}{OverheadReport.Format(Paired(block => block.CpuSeconds))}"));
+        Console.WriteLine(string.Create(Invariant, $"{"cpu time per request ratio",-40}{OverheadReport.Format(Paired(block => block.CpuPerRequestMicroseconds))}"));
+        Console.WriteLine(string.Create(Invariant, $"{"allocated bytes per request ratio",-40}{OverheadReport.Format(Paired(block => block.AllocatedBytesPerRequest))}        (profiled {rounds.Average(r => (r.OnFirst.AllocatedBytesPerRequest + r.OnSecond.AllocatedBytesPerRequest) / 2):F0} B, unprofiled {rounds.Average(r => (r.OffFirst.AllocatedBytesPerRequest + r.OffSecond.AllocatedBytesPerRequest) / 2):F0} B per request)"));
+        Console.WriteLine(string.Create(Invariant, $"{"collections per request ratio",-40}{OverheadReport.Format(Paired(block => (block.Collections + 0.5) / block.Requests))}"));
+        Console.WriteLine(string.Create(Invariant, $"{"gc pause share",-40}{rounds.Average(r => (r.OnFirst.GcPauseSeconds / r.OnFirst.Seconds) + (r.OnSecond.GcPauseSeconds / r.OnSecond.Seconds)) / 2:P2} profiled, {rounds.Average(r => (r.OffFirst.GcPauseSeconds / r.OffFirst.Seconds) + (r.OffSecond.GcPauseSeconds / r.OffSecond.Seconds)) / 2:P2} unprofiled (of wall time)"));
+        Console.WriteLine(string.Create(Invariant, $"{"rss difference (MB)",-40}{OverheadReport.Format([.. rounds.Select(r => ((r.OnFirst.RssMegabytes - r.OffFirst.RssMegabytes) + (r.OnSecond.RssMegabytes - r.OffSecond.RssMegabytes)) / 2)])}"));
+        Console.WriteLine(string.Create(Invariant, $"{"twins' own difference (a/b)",-40}{OverheadReport.Format(twinDifference)}        (cancelled by the pairing)"));
+        Console.WriteLine(string.Create(Invariant, $"{"unprofiled twin's req/s",-40}{offThroughput.Min(),9:F0} to {offThroughput.Max():F0}        (the machine's drift, which the ratios cancel)"));
+        return charged.Average();
+    }
+}
