@@ -80,7 +80,13 @@ if (options.StudyVariants.Count > 0)
 else if (options.TwinRole is { } role)
 {
     // One twin of a --twin run: one block at the time the run set, one line for the run to read.
+    // Beside the block's line, for the reader: how the garbage collector's work differs (the profiled twins
+    // doubled their GC pauses), by generation, and the heap after the last collection.
+    int gen1Before = GC.CollectionCount(1), gen2Before = GC.CollectionCount(2);
     var result = await RunBlockAsync(options.TwinProfiled ? options.TwinMode : BlockMode.Off, measured: false, TwinRun.BlockStart(options));
+    var ephemeral = GC.GetGCMemoryInfo(GCKind.Ephemeral);
+    var heap = GC.GetGCMemoryInfo(GCKind.Any);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gc {result.Mode}: gen1 {GC.CollectionCount(1) - gen1Before} gen2 {GC.CollectionCount(2) - gen2Before}, last ephemeral gc{ephemeral.Generation} promoted {ephemeral.PromotedBytes / 1024} KB pause {ephemeral.PauseDurations[0].TotalMilliseconds:F2} ms, sizes after last gc (KB) {string.Join(" ", heap.GenerationInfo.ToArray().Select(g => g.SizeAfterBytes / 1024))}, heap {heap.HeapSizeBytes / 1048576} MB, pinned {heap.PinnedObjectsCount}, concurrent {heap.Concurrent}"));
     Console.WriteLine(TwinRun.FormatBlock(result));
 }
 else
