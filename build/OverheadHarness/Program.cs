@@ -81,7 +81,7 @@ else if (options.TwinRole is { } role)
 {
     // One twin of a --twin run: one block at the time the run set, one line for the run to read.
     // Beside the block's line, for the reader: how the garbage collector's work differs (the profiled twins
-    // doubled their GC pauses), by generation, and the heap after the last collection.
+    // doubled their GC pauses), by generation, counted from the twin's start, and the heap after the last collection.
     int gen1Before = GC.CollectionCount(1), gen2Before = GC.CollectionCount(2);
     var result = await RunBlockAsync(options.TwinProfiled ? options.TwinMode : BlockMode.Off, measured: false, TwinRun.BlockStart(options));
     var ephemeral = GC.GetGCMemoryInfo(GCKind.Ephemeral);
