@@ -115,6 +115,17 @@ internal sealed class HarnessOptions
     /// <summary>Gets what the profiled twin runs in its blocks.</summary>
     public BlockMode TwinMode { get; private set; } = BlockMode.On;
 
+    /// <summary>Gets the <c>--twin-mode</c> name of <see cref="TwinMode"/>.</summary>
+    public string TwinModeName => TwinModes.First(pair => pair.Value == this.TwinMode).Key;
+
+    // The set-ups --twin-mode names, one table for parsing and printing.
+    private static readonly Dictionary<string, BlockMode> TwinModes = new()
+    {
+        ["on"] = BlockMode.On,
+        ["no-sampling"] = BlockMode.NoSampling,
+        ["spans-only"] = BlockMode.SpansOnly,
+    };
+
     /// <summary>Gets the unmeasured time before a block: longer when a profiler has just started.</summary>
     public TimeSpan SettleBefore(BlockMode mode) => mode is not (BlockMode.Off or BlockMode.Peer) ? this.ProfilerSettle : this.Settle;
 
@@ -190,13 +201,9 @@ internal sealed class HarnessOptions
                     options.TwinStartUnixMilliseconds = (long)Number(name, Value(args, ref i), 0, long.MaxValue);
                     break;
                 case "--twin-mode":
-                    options.TwinMode = Value(args, ref i) switch
-                    {
-                        "on" => BlockMode.On,
-                        "no-sampling" => BlockMode.NoSampling,
-                        "spans-only" => BlockMode.SpansOnly,
-                        _ => throw new FormatException($"--twin-mode must be on, no-sampling or spans-only, got '{args[i]}'."),
-                    };
+                    options.TwinMode = TwinModes.TryGetValue(Value(args, ref i), out var mode)
+                        ? mode
+                        : throw new FormatException($"--twin-mode must be on, no-sampling or spans-only, got '{args[i]}'.");
                     break;
                 case "--study-stretch":
                     options.StudyStretch = TimeSpan.FromSeconds(Number(name, Value(args, ref i), 30, 3600));

@@ -46,8 +46,7 @@ internal static class TwinRun
     {
         int blocks = 2 * options.Rounds;
         double blockSeconds = (StartUp + options.ProfilerSettle + options.Block).TotalSeconds + 3;
-        string setup = options.TwinMode switch { BlockMode.NoSampling => "no-sampling", BlockMode.SpansOnly => "spans-only", _ => "on" };
-        Console.WriteLine(string.Create(Invariant, $"overhead harness, twins: 2 new processes at once on {Environment.ProcessorCount} cores for every block, each {(options.CpuWorkload ? "with the cpu workload" : $"with {options.Clients} closed-loop clients, {(options.ShowcaseMix ? "the showcase's mix" : "work mix")}")}; {options.Rounds} rounds of 2 blocks (a profiled with the '{setup}' set-up and b not, then the other way round) of {options.Block.TotalSeconds:F0} s after {StartUp.TotalSeconds:F0} s start-up and {options.ProfilerSettle.TotalSeconds:F0} s settling (about {blocks * blockSeconds / 60:F1} min)"));
+        Console.WriteLine(string.Create(Invariant, $"overhead harness, twins: 2 new processes at once on {Environment.ProcessorCount} cores for every block, each {(options.CpuWorkload ? "with the cpu workload" : $"with {options.Clients} closed-loop clients, {(options.ShowcaseMix ? "the showcase's mix" : "work mix")}")}; {options.Rounds} rounds of 2 blocks (a profiled with the '{options.TwinModeName}' set-up and b not, then the other way round) of {options.Block.TotalSeconds:F0} s after {StartUp.TotalSeconds:F0} s start-up and {options.ProfilerSettle.TotalSeconds:F0} s settling (about {blocks * blockSeconds / 60:F1} min)"));
         Console.WriteLine("  round  twin  mode         req/s   p50 ms   p99 ms   cpu s  cpu us/req   rss MB  profiler cpu s  alloc B/req  GCs");
 
         string[] twinArgs = [.. args.Where(arg => arg != "--twin")];
