@@ -6,18 +6,31 @@ namespace OpenTelemetry.Profiling.Correlation;
 /// <summary>
 /// Names of local root spans (the endpoint, e.g. <c>GET /api/check</c>) without keeping activities alive:
 /// names are interned to small ids when a span becomes current, and the span processor records each root's
-/// final display name when it ends (ASP.NET Core learns the route after the span started), kept a while for
-/// samples processed after the fact. Both tables are bounded.
+/// final display name when it ends (ASP.NET Core learns the route after the span started), kept a few seconds
+/// for samples processed after the fact. Both tables are bounded.
+/// <para>
+/// The final names are kept as name ids in tables that allocate nothing per root: ASP.NET Core builds a new
+/// display name string for every request, and a table holding those strings (and a node per root) for seconds
+/// promoted thousands of objects a second into the oldest generation, which doubled the app's GC pauses.
+/// </para>
 /// </summary>
 internal static class SpanNames
 {
     private const int MaxNames = 10_000;
-    private const int MaxRoots = 20_000;
+    internal const int MaxRoots = 20_000;
     private static readonly long KeepEnded = 5 * Stopwatch.Frequency;
 
     private static readonly CountedDictionary<string, int> Ids = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<int, string> Names = new();
-    private static readonly CountedDictionary<ulong, (string Name, long EndedAt)> FinalRootNames = new();
+
+    // The roots that ended in the last KeepEnded: root span id -> final name id, and the same ids in the order
+    // they ended (a ring, oldest at rootsHead), to forget them oldest first. Both grow to the rate of roots
+    // times KeepEnded, at most MaxRoots, and are then reused as they are.
+    private static readonly Lock RootsGate = new();
+    private static readonly Dictionary<ulong, int> FinalRootNames = [];
+    private static (ulong Id, long EndedAt)[] endedRoots = new (ulong, long)[64];
+    private static int rootsHead;
+    private static int rootsCount;
     private static int nextId;
     private static long dropped;
 
@@ -68,42 +81,91 @@ internal static class SpanNames
     }
 
     /// <summary>
-    /// Records the name a local root span had when it ended. When the table is full the name is not kept and
-    /// samples fall back to the name the root had when the span became current.
+    /// Records the name a local root span had when it ended. When the table is full the oldest root is
+    /// forgotten (counted in <see cref="Dropped"/> if it ended less than a few seconds ago): samples of a
+    /// forgotten root fall back to the name the root had when the span became current.
     /// </summary>
     public static void RootEnded(ulong rootSpanId, string name)
     {
-        if (FinalRootNames.Count < MaxRoots)
+        int nameId = Intern(name);
+        if (nameId == 0)
         {
-            FinalRootNames.TryAdd(rootSpanId, (name, Stopwatch.GetTimestamp()));
+            return;
         }
-        else
+
+        long now = Stopwatch.GetTimestamp();
+        lock (RootsGate)
         {
-            Interlocked.Increment(ref dropped);
+            ForgetEndedBefore(now - KeepEnded);
+            if (rootsCount == endedRoots.Length)
+            {
+                if (endedRoots.Length < MaxRoots)
+                {
+                    Grow();
+                }
+                else
+                {
+                    ForgetOldest();
+                    Interlocked.Increment(ref dropped);
+                }
+            }
+
+            if (FinalRootNames.TryAdd(rootSpanId, nameId))
+            {
+                endedRoots[(rootsHead + rootsCount) % endedRoots.Length] = (rootSpanId, now);
+                rootsCount++;
+            }
         }
     }
 
     /// <summary>The endpoint name of a span: its root's final name if the root has ended, else the name it had then.</summary>
     public static string Of(in SpanKey span)
     {
-        if (FinalRootNames.TryGetValue(span.RootSpanId, out var final))
+        int nameId = span.RootNameId;
+        lock (RootsGate)
         {
-            return final.Name;
-        }
-
-        return span.RootNameId != 0 && Names.TryGetValue(span.RootNameId, out string? name) ? name : string.Empty;
-    }
-
-    /// <summary>Forgets final names of roots that ended long ago. Called once per interval.</summary>
-    public static void Trim()
-    {
-        long before = Stopwatch.GetTimestamp() - KeepEnded;
-        foreach (var (id, entry) in FinalRootNames)
-        {
-            if (entry.EndedAt < before)
+            if (FinalRootNames.TryGetValue(span.RootSpanId, out int finalId))
             {
-                FinalRootNames.TryRemove(id);
+                nameId = finalId;
             }
         }
+
+        return nameId != 0 && Names.TryGetValue(nameId, out string? name) ? name : string.Empty;
+    }
+
+    /// <summary>Forgets final names of roots that ended long ago (also done as roots end). Called once per interval.</summary>
+    public static void Trim()
+    {
+        lock (RootsGate)
+        {
+            ForgetEndedBefore(Stopwatch.GetTimestamp() - KeepEnded);
+        }
+    }
+
+    private static void ForgetEndedBefore(long timestamp)
+    {
+        while (rootsCount > 0 && endedRoots[rootsHead].EndedAt < timestamp)
+        {
+            ForgetOldest();
+        }
+    }
+
+    private static void ForgetOldest()
+    {
+        FinalRootNames.Remove(endedRoots[rootsHead].Id);
+        rootsHead = (rootsHead + 1) % endedRoots.Length;
+        rootsCount--;
+    }
+
+    private static void Grow()
+    {
+        var larger = new (ulong, long)[Math.Min(endedRoots.Length * 2, MaxRoots)];
+        for (int i = 0; i < rootsCount; i++)
+        {
+            larger[i] = endedRoots[(rootsHead + i) % endedRoots.Length];
+        }
+
+        endedRoots = larger;
+        rootsHead = 0;
     }
 }
