@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using OpenTelemetry.Profiling.Model;
 
 namespace OpenTelemetry.Profiling.Exporter.Delivery;
@@ -59,12 +58,12 @@ internal static class ProfileBatchSplitter
 
     private static void Encode(ProfileBatch batch, int maxRequestBytes, List<EncodedRequest> requests)
     {
-        var request = OtlpProfileConverter.ToRequest(batch);
-        int size = request.CalculateSize();
+        var request = OtlpRequestEncoding.Measure(batch);
+        int size = request.Size;
         int samples = batch.SampleCount;
         if (size <= maxRequestBytes || samples <= 1)
         {
-            requests.Add(new EncodedRequest(request.ToByteArray(), batch.Profiles.Count, samples));
+            requests.Add(new EncodedRequest(request.ToArray(), batch.Profiles.Count, samples));
             return;
         }
 
