@@ -112,6 +112,9 @@ internal sealed class HarnessOptions
     /// <summary>Gets when the twins' block starts, in Unix milliseconds (the twin run passes it to both).</summary>
     public long TwinStartUnixMilliseconds { get; private set; }
 
+    /// <summary>Gets where a twin sends its profiles: the twin run's collector, in the parent process (internal).</summary>
+    public Uri? TwinCollector { get; private set; }
+
     /// <summary>Gets what the profiled twin runs in its blocks.</summary>
     public BlockMode TwinMode { get; private set; } = BlockMode.On;
 
@@ -196,6 +199,9 @@ internal sealed class HarnessOptions
                     break;
                 case "--twin-profiled":
                     options.TwinProfiled = true;
+                    break;
+                case "--twin-collector":
+                    options.TwinCollector = Uri.TryCreate(Value(args, ref i), UriKind.Absolute, out var collector) ? collector : throw new FormatException($"--twin-collector must be an absolute URI, got '{args[i]}'.");
                     break;
                 case "--twin-start":
                     options.TwinStartUnixMilliseconds = (long)Number(name, Value(args, ref i), 0, long.MaxValue);

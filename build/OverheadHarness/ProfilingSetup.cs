@@ -36,11 +36,11 @@ internal sealed class ProfilingSetup : IDisposable
     private readonly Timer cpuReader;
 
     /// <param name="receiver">Where profiles go.</param>
-    /// <param name="collectorDownEndpoint">An endpoint nothing listens on, instead of the receiver.</param>
+    /// <param name="endpoint">Where profiles go instead of the receiver: an endpoint nothing listens on, or the twin run's collector.</param>
     /// <param name="variant">A target rate and window instead of the defaults (the window study only).</param>
     /// <param name="noSampling">No native sampler and no sampling window after the first (the runtime's sampler at duty cycle 0.01), exporting every 10 s.</param>
     /// <param name="spansOnly">As <paramref name="noSampling"/>, and no wall profile and no exception events either.</param>
-    public ProfilingSetup(LocalOtlpReceiver receiver, Uri? collectorDownEndpoint = null, StudyVariant? variant = null, bool noSampling = false, bool spansOnly = false)
+    public ProfilingSetup(LocalOtlpReceiver receiver, Uri? endpoint = null, StudyVariant? variant = null, bool noSampling = false, bool spansOnly = false)
     {
         this.receiver = receiver;
         (this.startRequests, this.startBytes, this.startSamples) = Received(receiver);
@@ -76,7 +76,7 @@ internal sealed class ProfilingSetup : IDisposable
                 })
                 .AddOtlpExporter(exporter =>
                 {
-                    exporter.Endpoint = collectorDownEndpoint ?? receiver.GrpcEndpoint;
+                    exporter.Endpoint = endpoint ?? receiver.GrpcEndpoint;
                     exporter.Protocol = OtlpProfileExportProtocol.Grpc;
                 })));
     }

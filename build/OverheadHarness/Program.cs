@@ -178,10 +178,10 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode, bool measured, long? block
 
     ProfilingSetup? profiling = mode switch
     {
-        BlockMode.On => new ProfilingSetup(receiver),
+        BlockMode.On => new ProfilingSetup(receiver, options.TwinCollector),
         BlockMode.Down => new ProfilingSetup(receiver, ClosedLoopbackPort()),
-        BlockMode.NoSampling => new ProfilingSetup(receiver, noSampling: true),
-        BlockMode.SpansOnly => new ProfilingSetup(receiver, spansOnly: true),
+        BlockMode.NoSampling => new ProfilingSetup(receiver, options.TwinCollector, noSampling: true),
+        BlockMode.SpansOnly => new ProfilingSetup(receiver, options.TwinCollector, spansOnly: true),
         _ => null,
     };
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using OpenTelemetry.Profiling.Receiver;
 
 namespace OverheadHarness;
 
@@ -12,6 +13,9 @@ namespace OverheadHarness;
 /// same seconds cancels it, and each pair of blocks (a profiled, then b) cancels what differs between the twins.
 /// New processes every block, because a process that was once profiled is not a clean baseline: the execution
 /// contexts of its long-lived flows (pooled connections) keep the span tracker's change-notifying async local.
+/// The profiled twin sends its profiles to a collector in this process, not to one inside itself: receiving and
+/// parsing them is a collector's cost, and a receiver keeping every parsed request in the app's own heap made
+/// the app's GC do work no user's app does.
 /// What the twins share is charged back to the profiled one: the CPU of the profiler's threads (and the runtime's
 /// EventPipe threads) comes out of both twins' time, so the ratio is lowered by that CPU's share of the machine,
 /// as one process that owned the machine would lose it.
@@ -49,7 +53,10 @@ internal static class TwinRun
         Console.WriteLine(string.Create(Invariant, $"overhead harness, twins: 2 new processes at once on {Environment.ProcessorCount} cores for every block, each {(options.CpuWorkload ? "with the cpu workload" : $"with {options.Clients} closed-loop clients, {(options.ShowcaseMix ? "the showcase's mix" : "work mix")}")}; {options.Rounds} rounds of 2 blocks (a profiled with the '{options.TwinModeName}' set-up and b not, then the other way round) of {options.Block.TotalSeconds:F0} s after {StartUp.TotalSeconds:F0} s start-up and {options.ProfilerSettle.TotalSeconds:F0} s settling (about {blocks * blockSeconds / 60:F1} min)"));
         Console.WriteLine("  round  twin  mode         req/s   p50 ms   p99 ms   cpu s  cpu us/req   rss MB  profiler cpu s  alloc B/req  GCs");
 
-        string[] twinArgs = [.. args.Where(arg => arg != "--twin")];
+        // The profiled twin sends its profiles to this process, as an app sends them to a collector elsewhere:
+        // receiving them (HTTP/2, parsing, keeping every request) is the collector's cost, not the profiler's.
+        await using var collector = await LocalOtlpReceiver.StartAsync();
+        string[] twinArgs = [.. args.Where(arg => arg != "--twin"), "--twin-collector", collector.GrpcEndpoint.ToString()];
         var a = new List<BlockResult>();
         var b = new List<BlockResult>();
         for (int block = 0; block < blocks; block++)
@@ -94,6 +101,8 @@ internal static class TwinRun
         }
 
         double ratio = PrintSummary(options, a, b);
+        var violations = collector.ValidateProfiles();
+        Console.WriteLine(string.Create(Invariant, $"{"profile requests received",-40}{collector.ProfileRequestCount}{(violations.Count > 0 ? $", {violations.Count} invalid, first: {violations[0]}" : ", all valid")}"));
         Console.WriteLine(string.Create(Invariant, $"overhead_ratio={ratio:F4}"));
         return 0;
     }
