@@ -6,7 +6,7 @@ namespace OpenTelemetry.Profiling.Correlation;
 /// <summary>
 /// Names of local root spans (the endpoint, e.g. <c>GET /api/check</c>) without keeping activities alive:
 /// names are interned to small ids when a span becomes current, and the span processor records each root's
-/// final display name when it ends (ASP.NET Core learns the route after the span started), kept a few seconds
+/// final display name when it ends (ASP.NET Core learns the route after the span started), kept two seconds
 /// for samples processed after the fact. Both tables are bounded.
 /// <para>
 /// The final names are kept as name ids in tables that allocate nothing per root: ASP.NET Core builds a new
@@ -18,12 +18,15 @@ internal static class SpanNames
 {
     private const int MaxNames = 10_000;
     internal const int MaxRoots = 20_000;
-    private static readonly long KeepEnded = 5 * Stopwatch.Frequency;
+    // Samples reach the consumer 100-300 ms after they were taken; a root's final name is looked up then.
+    // Kept longer than that, but not much: the table's size (and its cache misses on the app's threads) is
+    // the rate of roots times this.
+    private static readonly long KeepEnded = 2 * Stopwatch.Frequency;
 
     private static readonly CountedDictionary<string, int> Ids = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<int, string> Names = new();
 
-    // The roots that ended in the last KeepEnded: root span id -> final name id, and the same ids in the order
+    // The roots that ended within KeepEnded: root span id -> final name id, and the same ids in the order
     // they ended (a ring, oldest at rootsHead), to forget them oldest first. Both grow to the rate of roots
     // times KeepEnded, at most MaxRoots, and are then reused as they are.
     private static readonly Lock RootsGate = new();
@@ -53,7 +56,9 @@ internal static class SpanNames
             return 0;
         }
 
-        if (ReferenceEquals(name, lastName))
+        // ASP.NET Core builds each request's final name anew: equal content, another object. Comparing it with
+        // the last name is cheaper than hashing it.
+        if (ReferenceEquals(name, lastName) || string.Equals(name, lastName, StringComparison.Ordinal))
         {
             return lastId;
         }
@@ -82,7 +87,7 @@ internal static class SpanNames
 
     /// <summary>
     /// Records the name a local root span had when it ended. When the table is full the oldest root is
-    /// forgotten (counted in <see cref="Dropped"/> if it ended less than a few seconds ago): samples of a
+    /// forgotten (counted in <see cref="Dropped"/> if it ended less than two seconds ago): samples of a
     /// forgotten root fall back to the name the root had when the span became current.
     /// </summary>
     public static void RootEnded(ulong rootSpanId, string name)
