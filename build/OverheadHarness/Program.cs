@@ -83,10 +83,21 @@ else if (options.TwinRole is { } role)
     // Beside the block's line, for the reader: how the garbage collector's work differs (the profiled twins
     // doubled their GC pauses), by generation, counted from the twin's start, and the heap after the last collection.
     int gen1Before = GC.CollectionCount(1), gen2Before = GC.CollectionCount(2);
-    var result = await RunBlockAsync(options.TwinProfiled ? options.TwinMode : BlockMode.Off, measured: false, TwinRun.BlockStart(options));
+    long blockStart = TwinRun.BlockStart(options);
+
+    // And how much the JIT compiled during the measured stretch (the profiled twins compiled thousands of methods more).
+    (long Methods, TimeSpan Time) jitAtMeasuredStart = default;
+    var measuredStart = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), blockStart) + options.ProfilerSettle;
+    var jitReading = Task.Delay(measuredStart > TimeSpan.Zero ? measuredStart : TimeSpan.Zero)
+        .ContinueWith(_ => jitAtMeasuredStart = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime()), TaskScheduler.Default);
+    var result = await RunBlockAsync(options.TwinProfiled ? options.TwinMode : BlockMode.Off, measured: false, blockStart);
+    await jitReading;
     var ephemeral = GC.GetGCMemoryInfo(GCKind.Ephemeral);
     var heap = GC.GetGCMemoryInfo(GCKind.Any);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gc {result.Mode}: gen1 {GC.CollectionCount(1) - gen1Before} gen2 {GC.CollectionCount(2) - gen2Before}, last ephemeral gc{ephemeral.Generation} promoted {ephemeral.PromotedBytes / 1024} KB pause {ephemeral.PauseDurations[0].TotalMilliseconds:F2} ms, sizes after last gc (KB) {string.Join(" ", heap.GenerationInfo.ToArray().Select(g => g.SizeAfterBytes / 1024))}, heap {heap.HeapSizeBytes / 1048576} MB, pinned {heap.PinnedObjectsCount}, concurrent {heap.Concurrent}"));
+    long jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
+    var jitTime = System.Runtime.JitInfo.GetCompilationTime();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"jit {result.Mode}: {jitMethods:N0} methods compiled since start, {jitTime.TotalMilliseconds:F0} ms compiling; in the measured stretch {jitMethods - jitAtMeasuredStart.Methods:N0} methods, {(jitTime - jitAtMeasuredStart.Time).TotalMilliseconds:F0} ms"));
     Console.WriteLine(TwinRun.FormatBlock(result));
 }
 else
