@@ -18,7 +18,7 @@ using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 int depth = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2;
 int top = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 30;
 var groups = new Dictionary<string, Group>();
-var started = new Dictionary<(int Thread, ulong Method), double>();
+var started = new Dictionary<(int Thread, long Method), double>();
 using (var source = new EventPipeEventSource(args[0]))
 {
     var clr = new ClrTraceEventParser(source);
