@@ -15,6 +15,9 @@ namespace OpenTelemetry.Profiling.Exporter;
 /// <summary>
 /// Turns a <see cref="ProfileBatch"/> into an <see cref="ExportProfilesServiceRequest"/>. The model's tables
 /// map 1:1 onto the dictionary tables, so every index in the model is valid on the wire unchanged.
+/// The exporter does not build these messages: <see cref="OtlpRequestEncoding"/> writes the same bytes straight
+/// from the model. This form serves the transport's message overload, tests (as the reference those bytes are
+/// checked against) and the resource, which the encoding takes from <see cref="ToResource"/>.
 /// </summary>
 internal static class OtlpProfileConverter
 {
