@@ -52,9 +52,9 @@ internal sealed class HarnessOptions
           --study-stretch <seconds>
                               Length of each stretch of the window study, after --profiler-settle. Default 90.
           --twin              Instead of one process: two new copies of this harness (twins a and b) for every
-                              block, each with its own showcase, clients and receiver, run at the same time on
-                              both cores; one is profiled from its start and the other never is, and they swap
-                              every block. The ratio of their throughputs and CPU per request in the same
+                              block, each with its own showcase and clients, run at the same time on both
+                              cores; one is profiled from its start and the other never is, and they swap every
+                              block. The profiled twin exports to a collector in this process. The ratio of their throughputs and CPU per request in the same
                               seconds cancels the machine's drift, which moves both; pairs of blocks cancel the
                               twins' own difference. No peer and no warm-up blocks; each block is --block long
                               after --profiler-settle, for both twins.

@@ -83,14 +83,14 @@ else if (options.TwinRole is { } role)
     // Beside the block's line, for the reader: how the garbage collector's work differs (the profiled twins
     // doubled their GC pauses), by generation, counted from the twin's start, and the heap after the last collection.
     int gen1Before = GC.CollectionCount(1), gen2Before = GC.CollectionCount(2);
-    long blockStart = TwinRun.BlockStart(options);
+    long measuredStart = TwinRun.MeasuredStart(options);
 
     // And how much the JIT compiled during the measured stretch (the profiled twins compiled thousands of methods more).
     (long Methods, TimeSpan Time) jitAtMeasuredStart = default;
-    var measuredStart = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), blockStart) + options.ProfilerSettle;
-    var jitReading = Task.Delay(measuredStart > TimeSpan.Zero ? measuredStart : TimeSpan.Zero)
+    var untilMeasured = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), measuredStart);
+    var jitReading = Task.Delay(untilMeasured > TimeSpan.Zero ? untilMeasured : TimeSpan.Zero)
         .ContinueWith(_ => jitAtMeasuredStart = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime()), TaskScheduler.Default);
-    var result = await RunBlockAsync(options.TwinProfiled ? options.TwinMode : BlockMode.Off, measured: false, blockStart);
+    var result = await RunBlockAsync(options.TwinProfiled ? options.TwinMode : BlockMode.Off, measured: false, measuredStart);
     await jitReading;
     var ephemeral = GC.GetGCMemoryInfo(GCKind.Ephemeral);
     var heap = GC.GetGCMemoryInfo(GCKind.Any);
@@ -175,9 +175,9 @@ if (options.NoSamplingBlocks)
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overhead_ratio={ratio:F4}"));
 return 0;
 
-// A block: settling, then the measured stretch. A twin's block starts at blockStart (a Stopwatch timestamp) and
-// settles for --profiler-settle whatever its mode, so both twins measure the same seconds.
-async Task<BlockResult> RunBlockAsync(BlockMode mode, bool measured, long? blockStart = null)
+// A block: settling, then the measured stretch. A twin's measured stretch starts at measuredStart (a Stopwatch
+// timestamp, --profiler-settle after its block started) whatever its mode, so both twins measure the same seconds.
+async Task<BlockResult> RunBlockAsync(BlockMode mode, bool measured, long? measuredStart = null)
 {
     // The window-cost estimate judges the default set-up's windows in the measured rounds only.
     bool judgeWindows = mode == BlockMode.On && measured;
@@ -201,7 +201,7 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode, bool measured, long? block
     // in the "on" blocks that no user pays.)
     using var tracingOnly = profiling is null ? ProfilingSetup.TracingOnly() : null;
     PeerTracer? peer = mode == BlockMode.Peer ? await PeerTracer.StartAsync(options.ToolDirectory, options.PeerArguments, options.Settle + options.Block + TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)) : null;
-    var settle = blockStart is null ? options.SettleBefore(mode) : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), blockStart.Value) + options.ProfilerSettle;
+    var settle = measuredStart is null ? options.SettleBefore(mode) : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), measuredStart.Value);
     if (settle > TimeSpan.Zero)
     {
         await Task.Delay(settle);
@@ -223,7 +223,7 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode, bool measured, long? block
     long start = Stopwatch.GetTimestamp();
     double rssSum = 0;
     int rssCount = 0;
-    var end = (blockStart is null ? start : blockStart.Value + (long)(options.ProfilerSettle.TotalSeconds * Stopwatch.Frequency)) + (long)(options.Block.TotalSeconds * Stopwatch.Frequency);
+    var end = (measuredStart ?? start) + (long)(options.Block.TotalSeconds * Stopwatch.Frequency);
     while (Stopwatch.GetTimestamp() < end)
     {
         // Polled often: a sampling window's threads live a few seconds and take their CPU figures with them.

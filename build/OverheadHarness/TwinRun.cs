@@ -33,11 +33,14 @@ internal static class TwinRun
 
     private static readonly string[] Roles = ["a", "b"];
 
-    /// <summary>The <see cref="Stopwatch"/> timestamp at which the block starts (its settling first), in this process.</summary>
-    public static long BlockStart(HarnessOptions options)
+    /// <summary>
+    /// The <see cref="Stopwatch"/> timestamp, in this process, at which the block's measured stretch starts: the
+    /// block's start (its settling first) plus --profiler-settle, the same seconds for both twins.
+    /// </summary>
+    public static long MeasuredStart(HarnessOptions options)
     {
         double fromNow = (options.TwinStartUnixMilliseconds - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) / 1000.0;
-        return Stopwatch.GetTimestamp() + (long)(fromNow * Stopwatch.Frequency);
+        return Stopwatch.GetTimestamp() + (long)((fromNow + options.ProfilerSettle.TotalSeconds) * Stopwatch.Frequency);
     }
 
     /// <summary>The line a twin writes for its block, for the run to read.</summary>
