@@ -170,7 +170,7 @@ internal sealed class OtlpRequestEncoding
     {
         int size = ProtoWriter.DelimitedSize(ValueTypeSize(profile.SampleType))
             + ProtoWriter.DelimitedSize(ValueTypeSize(profile.PeriodType))
-            + (profile.TimeUnixNano == 0 ? 0 : 9)
+            + (profile.TimeUnixNano == 0 ? 0 : ProtoWriter.Fixed64FieldSize)
             + ProtoWriter.VarintFieldSize((long)profile.DurationNano)
             + ProtoWriter.VarintFieldSize(profile.Period)
             + ProtoWriter.DelimitedSize(ProfileIdLength)
@@ -356,7 +356,7 @@ internal sealed class OtlpRequestEncoding
         AttributeValueKind.String => ProtoWriter.DelimitedSize(ProtoWriter.StringSize(value.StringValue ?? string.Empty)),
         AttributeValueKind.Int => 1 + ProtoWriter.VarintSize(value.IntValue),
         AttributeValueKind.Bool => 2,
-        _ => 9,
+        _ => ProtoWriter.Fixed64FieldSize,
     };
 
     private static void WriteAnyValue(ref ProtoWriter writer, Model.AttributeValue value)

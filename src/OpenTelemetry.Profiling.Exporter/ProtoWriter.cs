@@ -22,6 +22,9 @@ internal ref struct ProtoWriter(Span<byte> buffer)
 
     public readonly int Position => this.position;
 
+    /// <summary>Bytes a fixed64 (or double) field takes, tag included.</summary>
+    public const int Fixed64FieldSize = 1 + 8;
+
     /// <summary>Bytes a varint takes: 1 for values below 128, up to 10.</summary>
     public static int VarintSize(ulong value) => (BitOperations.Log2(value | 1) / 7) + 1;
 

@@ -56,9 +56,9 @@ internal static class SpanNames
             return 0;
         }
 
-        // ASP.NET Core builds each request's final name anew: equal content, another object. Comparing it with
-        // the last name is cheaper than hashing it.
-        if (ReferenceEquals(name, lastName) || string.Equals(name, lastName, StringComparison.Ordinal))
+        // Most spans share their root's name object, and ASP.NET Core builds each request's final name anew (equal
+        // content, another object): comparing with the last name (references first) is cheaper than hashing it.
+        if (string.Equals(name, lastName, StringComparison.Ordinal))
         {
             return lastId;
         }
