@@ -14,9 +14,10 @@
 # --idle-threads N, --clients N, --mix work|showcase, --no-peer, --collector-down, --no-sampling-blocks, --peer-args "...", --help.
 # --window-study 60,50,30 [--study-stretch SECONDS] replaces the on/off blocks with stretches of the profiler on,
 # one per target rate in each round, and prints each target's in-cycle window cost and samples (the curve).
-# --twin [--twin-mode on|no-sampling|spans-only] replaces the blocks in one process with pairs of new processes
-# run at the same time, one profiled and one not, swapping every block: the ratios in the same seconds cancel
-# the machine's drift (6 rounds of 60 s blocks: about 18 minutes).
+# --twin [--twin-mode on|no-sampling|spans-only] [--twin-baseline off|...] [--twin-pin] replaces the blocks in one
+# process with pairs of new processes run at the same time, one profiled and one not (or with the baseline's
+# set-up), swapping every block: the ratios in the same seconds cancel the machine's drift (6 rounds of 60 s
+# blocks: about 18 minutes). --twin-pin gives each twin a core of its own (taskset), swapping cores every 5 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

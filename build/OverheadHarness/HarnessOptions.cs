@@ -61,6 +61,14 @@ internal sealed class HarnessOptions
           --twin-mode <name>  What the profiled twin runs: on (default), no-sampling (as --no-sampling-blocks)
                               or spans-only (no sampling, no wall profile, no exception events: span tracking,
                               the method session and export alone).
+          --twin-baseline <name>
+                              What the other twin runs: off (default), or a --twin-mode set-up, so that two
+                              set-ups are compared directly (on against spans-only: what sampling adds).
+          --twin-pin          Pin each twin to a core of its own (with taskset), swapping cores every 5 s, so
+                              both get exactly one core and both cores' speeds: the scheduler no longer splits
+                              the cores unevenly between them, and the profiler's threads take their CPU from
+                              the profiled twin's own core, so the plain throughput ratio is the overhead (each
+                              twin sees one processor).
         A warm-up round (same blocks) runs first and is discarded.
         """;
 
@@ -115,15 +123,25 @@ internal sealed class HarnessOptions
     /// <summary>Gets where a twin sends its profiles: the twin run's collector, in the parent process (internal).</summary>
     public Uri? TwinCollector { get; private set; }
 
+    /// <summary>Gets a value indicating whether each twin runs on a core of its own (<c>--twin-pin</c>).</summary>
+    public bool TwinPin { get; private set; }
+
     /// <summary>Gets what the profiled twin runs in its blocks.</summary>
     public BlockMode TwinMode { get; private set; } = BlockMode.On;
+
+    /// <summary>Gets what the other twin runs in its blocks (<c>--twin-baseline</c>): off unless set.</summary>
+    public BlockMode TwinBaseline { get; private set; } = BlockMode.Off;
 
     /// <summary>Gets the <c>--twin-mode</c> name of <see cref="TwinMode"/>.</summary>
     public string TwinModeName => TwinModes.First(pair => pair.Value == this.TwinMode).Key;
 
+    /// <summary>Gets the <c>--twin-baseline</c> name of <see cref="TwinBaseline"/>.</summary>
+    public string TwinBaselineName => TwinModes.First(pair => pair.Value == this.TwinBaseline).Key;
+
     // The set-ups --twin-mode names, one table for parsing and printing.
     private static readonly Dictionary<string, BlockMode> TwinModes = new()
     {
+        ["off"] = BlockMode.Off,
         ["on"] = BlockMode.On,
         ["no-sampling"] = BlockMode.NoSampling,
         ["spans-only"] = BlockMode.SpansOnly,
@@ -197,6 +215,9 @@ internal sealed class HarnessOptions
                 case "--twin-child":
                     options.TwinRole = Value(args, ref i) is "a" or "b" ? args[i] : throw new FormatException($"--twin-child must be 'a' or 'b', got '{args[i]}'.");
                     break;
+                case "--twin-pin":
+                    options.TwinPin = true;
+                    break;
                 case "--twin-profiled":
                     options.TwinProfiled = true;
                     break;
@@ -207,9 +228,14 @@ internal sealed class HarnessOptions
                     options.TwinStartUnixMilliseconds = (long)Number(name, Value(args, ref i), 0, long.MaxValue);
                     break;
                 case "--twin-mode":
-                    options.TwinMode = TwinModes.TryGetValue(Value(args, ref i), out var mode)
+                    options.TwinMode = TwinModes.TryGetValue(Value(args, ref i), out var mode) && mode != BlockMode.Off
                         ? mode
                         : throw new FormatException($"--twin-mode must be on, no-sampling or spans-only, got '{args[i]}'.");
+                    break;
+                case "--twin-baseline":
+                    options.TwinBaseline = TwinModes.TryGetValue(Value(args, ref i), out var baseline)
+                        ? baseline
+                        : throw new FormatException($"--twin-baseline must be off, on, no-sampling or spans-only, got '{args[i]}'.");
                     break;
                 case "--study-stretch":
                     options.StudyStretch = TimeSpan.FromSeconds(Number(name, Value(args, ref i), 30, 3600));
@@ -222,6 +248,16 @@ internal sealed class HarnessOptions
         if ((options.Twin || options.TwinRole is not null) && (options.StudyVariants.Count > 0 || options.CollectorDown || options.NoSamplingBlocks))
         {
             throw new FormatException("--twin compares on with off only: it cannot be combined with --window-study, --collector-down or --no-sampling-blocks.");
+        }
+
+        if (options.TwinBaseline == options.TwinMode)
+        {
+            throw new FormatException($"--twin-baseline {options.TwinBaselineName} is the profiled twin's set-up too: there would be nothing to compare.");
+        }
+
+        if (options.TwinPin && !options.Twin)
+        {
+            throw new FormatException("--twin-pin pins the twins of --twin: it needs --twin.");
         }
 
         return options;

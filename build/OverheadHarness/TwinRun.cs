@@ -19,6 +19,12 @@ namespace OverheadHarness;
 /// What the twins share is charged back to the profiled one: the CPU of the profiler's threads (and the runtime's
 /// EventPipe threads) comes out of both twins' time, so the ratio is lowered by that CPU's share of the machine,
 /// as one process that owned the machine would lose it.
+/// <para>
+/// Left to the scheduler, the twins' shares of the cores differed by up to 12 % in a block, and CPU per request
+/// moved with the share. With <c>--twin-pin</c> each twin has exactly one core, swapping every few seconds so both
+/// see both cores' speeds; nothing is shared, so nothing is charged. <c>--twin-baseline</c> gives the other twin a
+/// set-up too, to compare two set-ups directly.
+/// </para>
 /// </summary>
 internal static class TwinRun
 {
@@ -32,6 +38,9 @@ internal static class TwinRun
     private static readonly object ConsoleLock = new();
 
     private static readonly string[] Roles = ["a", "b"];
+
+    // How long pinned twins stay on a core before they swap (--twin-pin).
+    private static readonly TimeSpan CoreSwap = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// The <see cref="Stopwatch"/> timestamp, in this process, at which the block's measured stretch starts: the
@@ -53,13 +62,26 @@ internal static class TwinRun
     {
         int blocks = 2 * options.Rounds;
         double blockSeconds = (StartUp + options.ProfilerSettle + options.Block).TotalSeconds + 3;
-        Console.WriteLine(string.Create(Invariant, $"overhead harness, twins: 2 new processes at once on {Environment.ProcessorCount} cores for every block, each {(options.CpuWorkload ? "with the cpu workload" : $"with {options.Clients} closed-loop clients, {(options.ShowcaseMix ? "the showcase's mix" : "work mix")}")}; {options.Rounds} rounds of 2 blocks (a profiled with the '{options.TwinModeName}' set-up and b not, then the other way round) of {options.Block.TotalSeconds:F0} s after {StartUp.TotalSeconds:F0} s start-up and {options.ProfilerSettle.TotalSeconds:F0} s settling (about {blocks * blockSeconds / 60:F1} min)"));
+        if (options.TwinPin && Environment.ProcessorCount < 2)
+        {
+            Console.Error.WriteLine($"--twin-pin needs two cores, one per twin; this process sees {Environment.ProcessorCount}.");
+            return 2;
+        }
+
+        if (options.TwinPin && !TasksetRuns())
+        {
+            Console.Error.WriteLine("--twin-pin pins the twins with taskset (util-linux), which did not run here.");
+            return 2;
+        }
+
+        string placement = options.TwinPin ? $"each pinned to a core of its own, swapping cores every {CoreSwap.TotalSeconds:F0} s" : $"at once on {Environment.ProcessorCount} cores";
+        Console.WriteLine(string.Create(Invariant, $"overhead harness, twins: 2 new processes for every block, {placement}, each {(options.CpuWorkload ? "with the cpu workload" : $"with {options.Clients} closed-loop clients, {(options.ShowcaseMix ? "the showcase's mix" : "work mix")}")}; {options.Rounds} rounds of 2 blocks (a with the '{options.TwinModeName}' set-up and b with '{options.TwinBaselineName}', then the other way round) of {options.Block.TotalSeconds:F0} s after {StartUp.TotalSeconds:F0} s start-up and {options.ProfilerSettle.TotalSeconds:F0} s settling (about {blocks * blockSeconds / 60:F1} min)"));
         Console.WriteLine("  round  twin  mode         req/s   p50 ms   p99 ms   cpu s  cpu us/req   rss MB  profiler cpu s  alloc B/req  GCs");
 
         // The profiled twin sends its profiles to this process, as an app sends them to a collector elsewhere:
         // receiving them (HTTP/2, parsing, keeping every request) is the collector's cost, not the profiler's.
         await using var collector = await LocalOtlpReceiver.StartAsync();
-        string[] twinArgs = [.. args.Where(arg => arg != "--twin"), "--twin-collector", collector.GrpcEndpoint.ToString()];
+        string[] twinArgs = [.. args.Where(arg => arg is not "--twin" and not "--twin-pin"), "--twin-collector", collector.GrpcEndpoint.ToString()];
         var a = new List<BlockResult>();
         var b = new List<BlockResult>();
         for (int block = 0; block < blocks; block++)
@@ -75,14 +97,18 @@ internal static class TwinRun
                 for (int twin = 0; twin < 2; twin++)
                 {
                     int index = twin;
-                    twins.Add(StartTwin(Roles[twin], Roles[twin] == profiled, twinArgs, start, result =>
+                    twins.Add(StartTwin(Roles[twin], Roles[twin] == profiled, options.TwinPin ? twin : null, twinArgs, start, result =>
                     {
                         results[index] = result;
                         PrintBlock((block / 2) + 1, Roles[index], result);
                     }));
                 }
 
+                using var swapping = new CancellationTokenSource();
+                var swapper = options.TwinPin ? SwapCoresAsync(twins, swapping.Token) : Task.CompletedTask;
                 await Task.WhenAll(twins.Select(twin => twin.WaitForExitAsync()));
+                await swapping.CancelAsync();
+                await swapper;
             }
             finally
             {
@@ -110,15 +136,24 @@ internal static class TwinRun
         return 0;
     }
 
-    private static Process StartTwin(string role, bool profiled, IReadOnlyList<string> args, long start, Action<BlockResult> onBlock)
+    private static Process StartTwin(string role, bool profiled, int? core, IReadOnlyList<string> args, long start, Action<BlockResult> onBlock)
     {
         string host = Environment.ProcessPath ?? "dotnet";
-        var info = new ProcessStartInfo(host)
+        var info = new ProcessStartInfo(core is null ? host : "taskset")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+
+        // Pinned from its first instruction, so the runtime sizes itself (processor count, GC, thread pool) for
+        // the one core it has, as in a one-CPU container.
+        if (core is not null)
+        {
+            info.ArgumentList.Add("--cpu-list");
+            info.ArgumentList.Add(core.Value.ToString(Invariant));
+            info.ArgumentList.Add(host);
+        }
 
         // Run as "dotnet OverheadHarness.dll" (the script) or as the apphost.
         if (Path.GetFileNameWithoutExtension(host) == "dotnet")
@@ -175,6 +210,65 @@ internal static class TwinRun
         return twin;
     }
 
+    /// <summary>
+    /// Swaps the pinned twins' cores every <see cref="CoreSwap"/>: each core's speed moves on its own (by up to
+    /// 10 % over a minute on these VMs), so a twin kept on one core measures its core as much as the profiler.
+    /// Swapping often, each twin runs on both cores for equal time in every block, and still has exactly one.
+    /// </summary>
+    private static async Task SwapCoresAsync(List<Process> twins, CancellationToken cancel)
+    {
+        try
+        {
+            for (int phase = 1; ; phase ^= 1)
+            {
+                await Task.Delay(CoreSwap, cancel);
+                for (int twin = 0; twin < twins.Count; twin++)
+                {
+                    await PinAsync(twins[twin], twin ^ phase);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The block ended.
+        }
+    }
+
+    // Every thread of the twin (--all-tasks); threads it starts later inherit their creator's core.
+    private static async Task PinAsync(Process twin, int core)
+    {
+        var info = new ProcessStartInfo("taskset") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in new[] { "--all-tasks", "--pid", "--cpu-list", core.ToString(Invariant), twin.Id.ToString(Invariant) })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var taskset = Process.Start(info)!;
+        await taskset.StandardOutput.ReadToEndAsync();
+        await taskset.WaitForExitAsync();
+
+        // A twin that just ended has no threads left to pin; any other failure makes the run's premise false.
+        if (taskset.ExitCode != 0 && !twin.HasExited)
+        {
+            throw new InvalidOperationException($"taskset could not pin twin {twin.Id} to CPU {core}: {await taskset.StandardError.ReadToEndAsync()}");
+        }
+    }
+
+    private static bool TasksetRuns()
+    {
+        try
+        {
+            using var taskset = Process.Start(new ProcessStartInfo("taskset", "--version") { RedirectStandardOutput = true, UseShellExecute = false })!;
+            taskset.StandardOutput.ReadToEnd();
+            taskset.WaitForExit();
+            return taskset.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+
     private static void KillAll(List<Process> twins)
     {
         foreach (var twin in twins)
@@ -220,7 +314,7 @@ internal static class TwinRun
         }
     }
 
-    /// <summary>Prints the paired ratios; returns the throughput ratio with the shared CPU charged to the profiled twin.</summary>
+    /// <summary>Prints the paired ratios; returns the throughput ratio, with the shared CPU charged to the profiled twin unless the twins are pinned.</summary>
     private static double PrintSummary(HarnessOptions options, List<BlockResult> a, List<BlockResult> b)
     {
         // Round r: block 2r has a profiled and b not, block 2r + 1 the other way round. The geometric mean of
@@ -231,28 +325,36 @@ internal static class TwinRun
 
         // The profiler's and EventPipe's threads ran on the machine both twins share: their CPU, as a share of
         // the machine, is what a process that owned the machine would lose to them.
-        double SharedCpu(BlockResult on) => (on.ProfilerThreadCpuSeconds + on.EventPipeThreadCpuSeconds) / (on.Seconds * Environment.ProcessorCount);
+        // Pinned, each twin has its own core and the profiler's threads run on the profiled twin's: nothing is
+        // shared, and the throughput ratio is already the estimate.
+        int cores = options.TwinPin ? 1 : Environment.ProcessorCount;
+        double SharedCpu(BlockResult on) => (on.ProfilerThreadCpuSeconds + on.EventPipeThreadCpuSeconds) / (on.Seconds * cores);
         var throughput = Paired(block => block.Throughput);
         var shares = rounds.Select(r => (SharedCpu(r.OnFirst) + SharedCpu(r.OnSecond)) / 2).ToList();
-        var charged = throughput.Zip(shares, (ratio, share) => ratio * (1 - share)).ToList();
+        var baselineShares = rounds.Select(r => (SharedCpu(r.OffFirst) + SharedCpu(r.OffSecond)) / 2).ToList();
+        var charged = options.TwinPin ? throughput : [.. throughput.Select((ratio, i) => ratio * (1 - shares[i]) / (1 - baselineShares[i]))];
         var twinDifference = rounds.Select(r => Math.Sqrt(r.OnFirst.Throughput / r.OffFirst.Throughput / (r.OnSecond.Throughput / r.OffSecond.Throughput))).ToList();
         var offThroughput = rounds.SelectMany(r => new[] { r.OffFirst.Throughput, r.OffSecond.Throughput }).ToList();
 
         Console.WriteLine();
-        Console.WriteLine(string.Create(Invariant, $"twin ratios over {rounds.Count} rounds (profiled twin / the other in the same seconds, geometric mean of each round's two blocks; mean +- standard error over rounds)"));
+        Console.WriteLine(string.Create(Invariant, $"twin ratios over {rounds.Count} rounds ('{options.TwinModeName}' twin / '{options.TwinBaselineName}' twin in the same seconds, geometric mean of each round's two blocks; mean +- standard error over rounds)"));
         Console.WriteLine(string.Create(Invariant, $"{"throughput ratio",-40}{OverheadReport.Format(throughput)}"));
-        Console.WriteLine(string.Create(Invariant, $"{"profiler and EventPipe threads' share",-40}{OverheadReport.Format(shares)}        (of the machine's CPU, in the profiled twin's blocks)"));
-        Console.WriteLine(string.Create(Invariant, $"{"throughput ratio, shared cpu charged",-40}{OverheadReport.Format(charged)}        (throughput ratio x (1 - that share): the estimate for one process on the machine)"));
+        Console.WriteLine(string.Create(Invariant, $"{"profiler and EventPipe threads' share",-40}{OverheadReport.Format(shares)}        (of the {(options.TwinPin ? "twin's core" : "machine's CPU")}, in the '{options.TwinModeName}' twin's blocks; {baselineShares.Average():P2} in the '{options.TwinBaselineName}' twin's)"));
+        if (!options.TwinPin)
+        {
+            Console.WriteLine(string.Create(Invariant, $"{"throughput ratio, shared cpu charged",-40}{OverheadReport.Format(charged)}        (throughput ratio x (1 - that share) / (1 - the other twin's): the estimate for one process on the machine)"));
+        }
+
         Console.WriteLine(string.Create(Invariant, $"{"p50 latency ratio",-40}{OverheadReport.Format(Paired(block => block.P50Milliseconds))}"));
         Console.WriteLine(string.Create(Invariant, $"{"p99 latency ratio",-40}{OverheadReport.Format(Paired(block => block.P99Milliseconds))}"));
         Console.WriteLine(string.Create(Invariant, $"{"cpu time ratio",-40}{OverheadReport.Format(Paired(block => block.CpuSeconds))}"));
         Console.WriteLine(string.Create(Invariant, $"{"cpu time per request ratio",-40}{OverheadReport.Format(Paired(block => block.CpuPerRequestMicroseconds))}"));
-        Console.WriteLine(string.Create(Invariant, $"{"allocated bytes per request ratio",-40}{OverheadReport.Format(Paired(block => block.AllocatedBytesPerRequest))}        (profiled {rounds.Average(r => (r.OnFirst.AllocatedBytesPerRequest + r.OnSecond.AllocatedBytesPerRequest) / 2):F0} B, unprofiled {rounds.Average(r => (r.OffFirst.AllocatedBytesPerRequest + r.OffSecond.AllocatedBytesPerRequest) / 2):F0} B per request)"));
+        Console.WriteLine(string.Create(Invariant, $"{"allocated bytes per request ratio",-40}{OverheadReport.Format(Paired(block => block.AllocatedBytesPerRequest))}        ('{options.TwinModeName}' {rounds.Average(r => (r.OnFirst.AllocatedBytesPerRequest + r.OnSecond.AllocatedBytesPerRequest) / 2):F0} B, '{options.TwinBaselineName}' {rounds.Average(r => (r.OffFirst.AllocatedBytesPerRequest + r.OffSecond.AllocatedBytesPerRequest) / 2):F0} B per request)"));
         Console.WriteLine(string.Create(Invariant, $"{"collections per request ratio",-40}{OverheadReport.Format(Paired(block => (block.Collections + 0.5) / block.Requests))}"));
-        Console.WriteLine(string.Create(Invariant, $"{"gc pause share",-40}{rounds.Average(r => (r.OnFirst.GcPauseSeconds / r.OnFirst.Seconds) + (r.OnSecond.GcPauseSeconds / r.OnSecond.Seconds)) / 2:P2} profiled, {rounds.Average(r => (r.OffFirst.GcPauseSeconds / r.OffFirst.Seconds) + (r.OffSecond.GcPauseSeconds / r.OffSecond.Seconds)) / 2:P2} unprofiled (of wall time)"));
+        Console.WriteLine(string.Create(Invariant, $"{"gc pause share",-40}{rounds.Average(r => (r.OnFirst.GcPauseSeconds / r.OnFirst.Seconds) + (r.OnSecond.GcPauseSeconds / r.OnSecond.Seconds)) / 2:P2} '{options.TwinModeName}', {rounds.Average(r => (r.OffFirst.GcPauseSeconds / r.OffFirst.Seconds) + (r.OffSecond.GcPauseSeconds / r.OffSecond.Seconds)) / 2:P2} '{options.TwinBaselineName}' (of wall time)"));
         Console.WriteLine(string.Create(Invariant, $"{"rss difference (MB)",-40}{OverheadReport.Format([.. rounds.Select(r => ((r.OnFirst.RssMegabytes - r.OffFirst.RssMegabytes) + (r.OnSecond.RssMegabytes - r.OffSecond.RssMegabytes)) / 2)])}"));
         Console.WriteLine(string.Create(Invariant, $"{"twins' own difference (a/b)",-40}{OverheadReport.Format(twinDifference)}        (cancelled by the pairing)"));
-        Console.WriteLine(string.Create(Invariant, $"{"unprofiled twin's req/s",-40}{offThroughput.Min(),9:F0} to {offThroughput.Max():F0}        (the machine's drift, which the ratios cancel)"));
+        Console.WriteLine(string.Create(Invariant, $"{$"'{options.TwinBaselineName}' twin's req/s",-40}{offThroughput.Min(),9:F0} to {offThroughput.Max():F0}        (the machine's drift, which the ratios cancel)"));
         return charged.Average();
     }
 }
