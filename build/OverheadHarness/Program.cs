@@ -88,20 +88,13 @@ else if (options.TwinRole is { } role)
     // And how much the JIT compiled during the measured stretch (the profiled twins compiled thousands of methods more).
     (long Methods, TimeSpan Time) jitAtMeasuredStart = default;
     var untilMeasured = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), measuredStart);
-    long switchesAtStart = 0;
     var jitReading = Task.Delay(untilMeasured > TimeSpan.Zero ? untilMeasured : TimeSpan.Zero)
-        .ContinueWith(_ => { jitAtMeasuredStart = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime()); switchesAtStart = SpanSwitchesRecorded(); }, TaskScheduler.Default);
+        .ContinueWith(_ => jitAtMeasuredStart = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime()), TaskScheduler.Default);
     var result = await RunBlockAsync(options.TwinProfiled ? options.TwinMode : options.TwinBaseline, measured: false, measuredStart);
     await jitReading;
     var ephemeral = GC.GetGCMemoryInfo(GCKind.Ephemeral);
     var heap = GC.GetGCMemoryInfo(GCKind.Any);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gc {result.Mode}: gen1 {GC.CollectionCount(1) - gen1Before} gen2 {GC.CollectionCount(2) - gen2Before}, last ephemeral gc{ephemeral.Generation} promoted {ephemeral.PromotedBytes / 1024} KB pause {ephemeral.PauseDurations[0].TotalMilliseconds:F2} ms, sizes after last gc (KB) {string.Join(" ", heap.GenerationInfo.ToArray().Select(g => g.SizeAfterBytes / 1024))}, heap {heap.HeapSizeBytes / 1048576} MB, pinned {heap.PinnedObjectsCount}, concurrent {heap.Concurrent}"));
-    if (result.Mode != BlockMode.Off)
-    {
-        long switches = SpanSwitchesRecorded() - switchesAtStart;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"spans {result.Mode}: {switches:N0} span switches recorded on the app's threads in the measured stretch, {switches / (double)result.Requests:F2} per request"));
-    }
-
     long jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
     var jitTime = System.Runtime.JitInfo.GetCompilationTime();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"jit {result.Mode}: {jitMethods:N0} methods compiled since start, {jitTime.TotalMilliseconds:F0} ms compiling; in the measured stretch {jitMethods - jitAtMeasuredStart.Methods:N0} methods, {(jitTime - jitAtMeasuredStart.Time).TotalMilliseconds:F0} ms"));
@@ -301,20 +294,4 @@ static Uri ClosedLoopbackPort()
     using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
     listener.Start();
     return new Uri($"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}");
-}
-
-// How many span switches the profiler's tracker has recorded on all threads so far (its per-thread histories are
-// internal: read by reflection, for this diagnostic only). Each is a callback on an app thread: a span became
-// current, or a thread picked up a flow whose span differs from the one it ran before.
-static long SpanSwitchesRecorded()
-{
-    var tracker = typeof(OpenTelemetry.Profiling.ProfilingOptions).Assembly.GetType("OpenTelemetry.Profiling.Correlation.SpanTracker");
-    var histories = tracker?.GetField("Histories", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)?.GetValue(null) as System.Collections.IDictionary;
-    long total = 0;
-    foreach (object? history in histories?.Values ?? Array.Empty<object>())
-    {
-        total += history?.GetType().GetProperty("Count")?.GetValue(history) as long? ?? 0;
-    }
-
-    return total;
 }
