@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace OpenTelemetry.Profiling.Correlation;
 
@@ -8,20 +10,46 @@ namespace OpenTelemetry.Profiling.Correlation;
 /// span spent awaiting: an <c>await</c> holds no thread, so no thread sample ever sees it. At a sampling
 /// round, a span alive at that instant that is not current on any thread, and none of whose children is
 /// running or awaiting, was awaiting.
-/// Spans are kept as values keyed by span id (no activity is kept alive). Bounded: past
-/// <see cref="MaxTracked"/> spans, new ones are not tracked.
+/// Spans are kept as values keyed by span id (no activity is kept alive). Bounded: at most
+/// <see cref="MaxTracked"/> spans are tracked (each stripe below holds its share of that), and spans left out
+/// are counted.
+/// <para>
+/// Every span start and end on the app's threads passes through here, so the table allocates nothing per
+/// span: values sit in the entries of plain dictionaries, which reuse the entries of removed spans, each
+/// dictionary behind a lock of its own, chosen by the span id (random bits). A concurrent dictionary
+/// allocated a node per span and another per end inside windows.
+/// </para>
 /// </summary>
 internal sealed class InFlightSpans
 {
     public const int MaxTracked = 100_000;
 
-    private readonly CountedDictionary<ulong, Life> spans = new();
+    // More stripes than cores, so two threads rarely want the same lock at once.
+    private const int StripeCount = 16;
+    private const int MaxPerStripe = MaxTracked / StripeCount;
+
+    private readonly Stripe[] stripes = [.. Enumerable.Range(0, StripeCount).Select(_ => new Stripe())];
     private readonly HashSet<ulong> covered = [];
     private readonly HashSet<ulong> hasWaitingChild = [];
     private readonly List<Life> candidates = [];
     private long untracked;
 
-    public int Count => this.spans.Count;
+    public int Count
+    {
+        get
+        {
+            int count = 0;
+            foreach (var stripe in this.stripes)
+            {
+                lock (stripe.Gate)
+                {
+                    count += stripe.Spans.Count;
+                }
+            }
+
+            return count;
+        }
+    }
 
     /// <summary>Gets the number of spans not tracked because the table was full (their awaiting time is missing).</summary>
     public long Untracked => Interlocked.Read(ref this.untracked);
@@ -35,28 +63,41 @@ internal sealed class InFlightSpans
 
     public void OnStart(Activity span)
     {
-        if (this.spans.Count >= MaxTracked)
-        {
-            Interlocked.Increment(ref this.untracked);
-            return;
-        }
-
         var key = SpanTracker.KeyOf(span);
         ulong parent = span.Parent is { } local ? SpanKey.Id(local.SpanId) : 0;
-        this.spans.TryAdd(key.SpanId, new Life(key, parent, Stopwatch.GetTimestamp(), long.MaxValue));
+        var life = new Life(key, parent, Stopwatch.GetTimestamp(), long.MaxValue);
+        var stripe = this.StripeOf(key.SpanId);
+        lock (stripe.Gate)
+        {
+            // Each stripe holds its share of the bound; span ids are random, so the shares fill evenly.
+            if (stripe.Spans.Count < MaxPerStripe)
+            {
+                stripe.Spans.TryAdd(key.SpanId, life);
+                return;
+            }
+        }
+
+        Interlocked.Increment(ref this.untracked);
     }
 
     public void OnEnd(Activity span)
     {
         ulong id = SpanKey.Id(span.SpanId);
-        if (!this.SamplingActive)
+        var stripe = this.StripeOf(id);
+        lock (stripe.Gate)
         {
-            this.spans.TryRemove(id);
-        }
-        else if (this.spans.TryGetValue(id, out var life))
-        {
-            // Not the indexer: a span forgotten meanwhile must not come back uncounted.
-            this.spans.TryUpdate(id, life with { End = Stopwatch.GetTimestamp() }, life);
+            if (!this.SamplingActive)
+            {
+                stripe.Spans.Remove(id);
+                return;
+            }
+
+            // In place; a span not tracked (or forgotten meanwhile) stays out.
+            ref var life = ref CollectionsMarshal.GetValueRefOrNullRef(stripe.Spans, id);
+            if (!Unsafe.IsNullRef(ref life))
+            {
+                life = life with { End = Stopwatch.GetTimestamp() };
+            }
         }
     }
 
@@ -75,26 +116,33 @@ internal sealed class InFlightSpans
         foreach (var state in currentStates)
         {
             // A running span covers its ancestors: they wait for it, they do not await on their own.
-            for (ulong id = state.SpanId; id != 0 && this.covered.Add(id); id = this.spans.TryGetValue(id, out var life) ? life.ParentSpanId : 0)
+            for (ulong id = state.SpanId; id != 0 && this.covered.Add(id); id = this.TryGet(id, out var life) ? life.ParentSpanId : 0)
             {
             }
         }
 
-        foreach (var (id, life) in this.spans)
+        foreach (var stripe in this.stripes)
         {
-            if (life.End < timestamp)
+            lock (stripe.Gate)
             {
-                this.spans.TryRemove(id);
-            }
-            else if (life.Start <= timestamp && timestamp < life.End && !this.covered.Contains(id))
-            {
-                this.candidates.Add(life);
+                // Removing the entry just enumerated is allowed while enumerating a dictionary.
+                foreach (var (id, life) in stripe.Spans)
+                {
+                    if (life.End < timestamp)
+                    {
+                        stripe.Spans.Remove(id);
+                    }
+                    else if (life.Start <= timestamp && timestamp < life.End && !this.covered.Contains(id))
+                    {
+                        this.candidates.Add(life);
+                    }
+                }
             }
         }
 
         foreach (var life in this.candidates)
         {
-            for (ulong parent = life.ParentSpanId; parent != 0 && this.hasWaitingChild.Add(parent); parent = this.spans.TryGetValue(parent, out var p) ? p.ParentSpanId : 0)
+            for (ulong parent = life.ParentSpanId; parent != 0 && this.hasWaitingChild.Add(parent); parent = this.TryGet(parent, out var p) ? p.ParentSpanId : 0)
             {
             }
         }
@@ -108,5 +156,23 @@ internal sealed class InFlightSpans
         }
     }
 
+    private bool TryGet(ulong id, out Life life)
+    {
+        var stripe = this.StripeOf(id);
+        lock (stripe.Gate)
+        {
+            return stripe.Spans.TryGetValue(id, out life);
+        }
+    }
+
+    private Stripe StripeOf(ulong spanId) => this.stripes[(int)(spanId ^ (spanId >> 32)) & (StripeCount - 1)];
+
     private readonly record struct Life(SpanKey Key, ulong ParentSpanId, long Start, long End);
+
+    private sealed class Stripe
+    {
+        public Lock Gate { get; } = new();
+
+        public Dictionary<ulong, Life> Spans { get; } = [];
+    }
 }

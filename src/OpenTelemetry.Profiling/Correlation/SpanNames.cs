@@ -37,13 +37,20 @@ internal static class SpanNames
     private static int nextId;
     private static long dropped;
 
-    // Most spans becoming current on a thread share their root's name object (a route, a constant): one
-    // reference comparison instead of hashing the string.
+    // Most spans becoming current on a thread share their root's name, and a thread alternates between two:
+    // a root's name when it starts (ASP.NET Core: the method) and once routing renamed it (method and route).
+    // Comparing with the thread's last two names is cheaper than hashing the string.
     [ThreadStatic]
     private static string? lastName;
 
     [ThreadStatic]
     private static int lastId;
+
+    [ThreadStatic]
+    private static string? previousName;
+
+    [ThreadStatic]
+    private static int previousId;
 
     /// <summary>Gets how many times a name was not kept because a table was full (those samples name no endpoint, or an early name).</summary>
     public static long Dropped => Interlocked.Read(ref dropped);
@@ -56,10 +63,16 @@ internal static class SpanNames
             return 0;
         }
 
-        // Most spans share their root's name object, and ASP.NET Core builds each request's final name anew (equal
-        // content, another object): comparing with the last name (references first) is cheaper than hashing it.
+        // ASP.NET Core builds each request's final name anew (equal content, another object): string.Equals
+        // compares references first, then content.
         if (string.Equals(name, lastName, StringComparison.Ordinal))
         {
+            return lastId;
+        }
+
+        if (string.Equals(name, previousName, StringComparison.Ordinal))
+        {
+            (previousName, previousId, lastName, lastId) = (lastName, lastId, previousName, previousId);
             return lastId;
         }
 
@@ -81,7 +94,7 @@ internal static class SpanNames
             Names.TryAdd(id, name);
         }
 
-        (lastName, lastId) = (name, id);
+        (previousName, previousId, lastName, lastId) = (lastName, lastId, name, id);
         return id;
     }
 

@@ -20,6 +20,27 @@ public sealed class SpanNamesTests
     }
 
     [TestMethod]
+    public void Intern_NamesAlternatingOnAThread_KeepTheirOwnIds()
+    {
+        // A thread alternates between a root's early and final name (the thread's two cached names), and a
+        // third name pushes the older one out; equal content in new strings, as ASP.NET Core builds them.
+        string[] names = ["GET", "GET /orders/{id}", "POST /orders"];
+        int[] ids = [.. names.Select(name => SpanNames.Intern(new string(name.AsSpan())))];
+        CollectionAssert.AllItemsAreUnique(ids);
+        CollectionAssert.DoesNotContain(ids, 0);
+
+        int[] order = [0, 1, 0, 1, 1, 0, 2, 0, 2, 1, 2, 2, 0, 1];
+        foreach (int i in order)
+        {
+            Assert.AreEqual(ids[i], SpanNames.Intern(new string(names[i].AsSpan())), names[i]);
+        }
+
+        // Another thread gets the same ids.
+        int[] elsewhere = Task.Run(() => names.Select(SpanNames.Intern).ToArray()).Result;
+        CollectionAssert.AreEqual(ids, elsewhere);
+    }
+
+    [TestMethod]
     public void RootEnded_WhenTheTableIsFull_ForgetsTheOldestRootAndCountsIt()
     {
         ulong oldest = NextRoot();
