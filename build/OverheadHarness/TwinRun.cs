@@ -234,24 +234,32 @@ internal static class TwinRun
         }
     }
 
-    // Every thread of the twin (--all-tasks); threads it starts later inherit their creator's core.
+    // Every thread of the twin (--all-tasks); threads it starts later inherit their creator's core. taskset
+    // stops at a thread that ended between its listing the threads and pinning them ("No such process"), so a
+    // failed attempt is repeated: only a twin that keeps failing to pin, while alive, ends the run.
     private static async Task PinAsync(Process twin, int core)
     {
-        var info = new ProcessStartInfo("taskset") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in new[] { "--all-tasks", "--pid", "--cpu-list", core.ToString(Invariant), twin.Id.ToString(Invariant) })
+        string error = string.Empty;
+        for (int attempt = 0; attempt < 5; attempt++)
         {
-            info.ArgumentList.Add(arg);
+            var info = new ProcessStartInfo("taskset") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (string arg in new[] { "--all-tasks", "--pid", "--cpu-list", core.ToString(Invariant), twin.Id.ToString(Invariant) })
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            using var taskset = Process.Start(info)!;
+            var errorText = taskset.StandardError.ReadToEndAsync();
+            await taskset.StandardOutput.ReadToEndAsync();
+            await taskset.WaitForExitAsync();
+            error = await errorText;
+            if (taskset.ExitCode == 0 || twin.HasExited)
+            {
+                return;
+            }
         }
 
-        using var taskset = Process.Start(info)!;
-        await taskset.StandardOutput.ReadToEndAsync();
-        await taskset.WaitForExitAsync();
-
-        // A twin that just ended has no threads left to pin; any other failure makes the run's premise false.
-        if (taskset.ExitCode != 0 && !twin.HasExited)
-        {
-            throw new InvalidOperationException($"taskset could not pin twin {twin.Id} to CPU {core}: {await taskset.StandardError.ReadToEndAsync()}");
-        }
+        throw new InvalidOperationException($"taskset could not pin twin {twin.Id} to CPU {core}: {error.Trim()}");
     }
 
     private static bool TasksetRuns()
