@@ -247,7 +247,7 @@ internal sealed class HarnessOptions
 
         if ((options.Twin || options.TwinRole is not null) && (options.StudyVariants.Count > 0 || options.CollectorDown || options.NoSamplingBlocks))
         {
-            throw new FormatException("--twin compares on with off only: it cannot be combined with --window-study, --collector-down or --no-sampling-blocks.");
+            throw new FormatException("--twin compares two set-ups of its own (--twin-mode, --twin-baseline): it cannot be combined with --window-study, --collector-down or --no-sampling-blocks.");
         }
 
         if (options.TwinBaseline == options.TwinMode)
