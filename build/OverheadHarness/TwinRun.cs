@@ -242,18 +242,8 @@ internal static class TwinRun
         string error = string.Empty;
         for (int attempt = 0; attempt < 5; attempt++)
         {
-            var info = new ProcessStartInfo("taskset") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (string arg in new[] { "--all-tasks", "--pid", "--cpu-list", core.ToString(Invariant), twin.Id.ToString(Invariant) })
-            {
-                info.ArgumentList.Add(arg);
-            }
-
-            using var taskset = Process.Start(info)!;
-            var errorText = taskset.StandardError.ReadToEndAsync();
-            await taskset.StandardOutput.ReadToEndAsync();
-            await taskset.WaitForExitAsync();
-            error = await errorText;
-            if (taskset.ExitCode == 0 || twin.HasExited)
+            (int exitCode, error) = await TasksetAsync("--all-tasks", "--pid", "--cpu-list", core.ToString(Invariant), twin.Id.ToString(Invariant));
+            if (exitCode == 0 || twin.HasExited)
             {
                 return;
             }
@@ -266,15 +256,28 @@ internal static class TwinRun
     {
         try
         {
-            using var taskset = Process.Start(new ProcessStartInfo("taskset", "--version") { RedirectStandardOutput = true, UseShellExecute = false })!;
-            taskset.StandardOutput.ReadToEnd();
-            taskset.WaitForExit();
-            return taskset.ExitCode == 0;
+            return TasksetAsync("--version").GetAwaiter().GetResult().ExitCode == 0;
         }
         catch (System.ComponentModel.Win32Exception)
         {
             return false;
         }
+    }
+
+    /// <summary>Runs taskset to its end; returns its exit code and what it wrote to standard error.</summary>
+    private static async Task<(int ExitCode, string Error)> TasksetAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("taskset") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var taskset = Process.Start(info)!;
+        var error = taskset.StandardError.ReadToEndAsync();
+        await taskset.StandardOutput.ReadToEndAsync();
+        await taskset.WaitForExitAsync();
+        return (taskset.ExitCode, await error);
     }
 
     private static void KillAll(List<Process> twins)
