@@ -7,8 +7,11 @@
 // frame-pointer chain and appends the sample to a ring that one managed thread drains. Memory is read with
 // process_vm_readv on this process, so a bad address gives EFAULT instead of a fault. Where the frame-pointer
 // register starts no plausible chain (libc has no frame pointers), the handler scans up from the stack pointer
-// for the first frame record that does and walks on from there. The handler takes no lock, allocates nothing
-// and keeps errno, so it is safe wherever the thread stopped.
+// for the first frame record that does and walks on from there. Beside each record whose link appears again in a
+// slot above it (the record of a method's on-stack-replacement version repeats the link of the tier-0 frame it
+// runs on, whose record holds the return into the caller the chain skips), it notes that slot's return address
+// for the managed side (FrameRepair), which knows which code is such a version. The handler takes no lock,
+// allocates nothing and keeps errno, so it is safe wherever the thread stopped.
 //
 // Built by the project (OpenTelemetry.Profiling.csproj) with:
 //   gcc -O2 -g -Wall -Wextra -shared -fPIC -fno-omit-frame-pointer -o libotelprof_sampler.so otelprof_sampler.c
@@ -38,6 +41,7 @@
 #define MAX_FRAMES 128
 #define STACK_COPY_BYTES 4096
 #define CHUNK_BYTES 4096
+#define MAX_BRIDGES 4
 
 // One sample as the managed side reads it (NativeSamplerInterop.Sample has the same layout).
 struct sample {
@@ -50,6 +54,14 @@ struct sample {
     uint32_t stack_bytes;   // bytes of the stack copied from sp
     uint16_t scanned;       // 1 when the walk started from a scanned-for record
     uint16_t overrun;       // periods that expired before this signal was delivered, beyond the first
+    // Records whose link appears again in a slot above them, below the record it points to: the record of a
+    // method's on-stack-replacement version repeats the link of the frame it runs on top of, and that frame's
+    // record holds the return into the caller. frames[bridge_frames[i]] (a leftover address into the version
+    // it left) may be replaced by bridge_returns[i]; the managed side decides, knowing which code is which.
+    uint16_t bridges;
+    uint16_t bridge_frames[MAX_BRIDGES];
+    uint16_t reserved[3];
+    uint64_t bridge_returns[MAX_BRIDGES];
     uint64_t frames[MAX_FRAMES]; // leaf first: ip, then return addresses
     uint8_t stack[STACK_COPY_BYTES];
 };
@@ -115,6 +127,25 @@ static int plausible_record(const uint8_t *copy, uintptr_t copy_start, uintptr_t
     return 1;
 }
 
+// Looks above the frame record at record (in a copy [copy_start, copy_end)) for a slot holding the record's link
+// again, below the record the link points to: the record of the frame an on-stack-replacement version runs on
+// top of. Returns the return address beside that slot, or 0 when there is none in the copy.
+static uint64_t bridge_return(const uint8_t *copy, uintptr_t copy_start, uintptr_t copy_end, uintptr_t record, uintptr_t link)
+{
+    if (link - record > CHUNK_BYTES) {
+        return 0;
+    }
+
+    for (uintptr_t slot = record + 16; slot + 16 <= link && slot + 16 <= copy_end; slot += 8) {
+        const uint64_t *pair = (const uint64_t *)(copy + (slot - copy_start));
+        if (pair[0] == link) {
+            return pair[1];
+        }
+    }
+
+    return 0;
+}
+
 static void take_sample(siginfo_t *info, void *context);
 
 static void on_sample(int signal_number, siginfo_t *info, void *context)
@@ -167,6 +198,7 @@ static void take_sample(siginfo_t *info, void *context)
     sample->ip = ip;
     sample->sp = sp;
     sample->scanned = 0;
+    sample->bridges = 0;
     sample->overrun = info->si_overrun < 0 ? 0 : info->si_overrun > 65535 ? 65535 : (uint16_t)info->si_overrun;
 
     // The top of the stack, from sp: the managed side reads frameless methods' return addresses from it, and the
@@ -210,8 +242,13 @@ static void take_sample(siginfo_t *info, void *context)
     uintptr_t previous = sp;
     while (n < MAX_FRAMES && fp != 0 && fp >= previous && (fp & 7) == 0 && fp - sp < (64u << 20)) {
         const uint64_t *pair;
+        const uint8_t *copy;
+        uintptr_t start, end;
         if (fp >= copy_start && fp + 16 <= copy_end) {
             pair = (const uint64_t *)(sample->stack + (fp - copy_start));
+            copy = sample->stack;
+            start = copy_start;
+            end = copy_end;
         } else {
             if (fp < chunk_start || fp + 16 > chunk_end) {
                 chunk_start = fp & ~(uintptr_t)15;
@@ -222,12 +259,24 @@ static void take_sample(siginfo_t *info, void *context)
             }
 
             pair = (const uint64_t *)(chunk + (fp - chunk_start));
+            copy = chunk;
+            start = chunk_start;
+            end = chunk_end;
         }
 
         uintptr_t next = (uintptr_t)pair[0];
         uintptr_t ret = (uintptr_t)pair[1];
         if (ret == 0) {
             break;
+        }
+
+        if (sample->bridges < MAX_BRIDGES && next > fp) {
+            uint64_t bridge = bridge_return(copy, start, end, fp, next);
+            if (bridge != 0) {
+                sample->bridge_frames[sample->bridges] = (uint16_t)n;
+                sample->bridge_returns[sample->bridges] = bridge;
+                sample->bridges++;
+            }
         }
 
         sample->frames[n++] = ret;

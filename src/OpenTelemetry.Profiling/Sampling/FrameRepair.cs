@@ -37,11 +37,22 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
     /// <summary>Gets the frames this walk added that the handler's chain did not have (a measure of its use).</summary>
     public long FramesAdded { get; private set; }
 
+    /// <summary>Gets how many times the caller of an on-stack-replacement version was put in place of the leftover address above it.</summary>
+    public long ReplacementsBridged { get; private set; }
+
     /// <summary>
     /// Builds the call chain, leaf first, into <paramref name="output"/>: the handler's <paramref name="chain"/> (user
     /// addresses, leaf first) with the callers of frameless methods put back. Returns the number of addresses written.
     /// </summary>
-    public int Repair(ReadOnlySpan<ulong> chain, ulong ip, ulong sp, ulong bp, ReadOnlySpan<byte> stack, Span<ulong> output)
+    /// <param name="chain">The handler's frame-pointer chain, leaf first (the interrupted address, then return addresses).</param>
+    /// <param name="ip">The interrupted instruction pointer.</param>
+    /// <param name="sp">The interrupted stack pointer, where <paramref name="stack"/> starts.</param>
+    /// <param name="bp">The frame pointer the handler's walk started from.</param>
+    /// <param name="stack">The copy of the top of the stack.</param>
+    /// <param name="output">Receives the repaired chain.</param>
+    /// <param name="bridgeFrames">Indexes into <paramref name="chain"/> where the handler found, beyond the stack copy, the record of a frame an on-stack-replacement version may run on top of.</param>
+    /// <param name="bridgeReturns">The return address in each of those records: put in place of the chain's address when the frame below is such a version.</param>
+    public int Repair(ReadOnlySpan<ulong> chain, ulong ip, ulong sp, ulong bp, ReadOnlySpan<byte> stack, Span<ulong> output, ReadOnlySpan<ushort> bridgeFrames = default, ReadOnlySpan<ulong> bridgeReturns = default)
     {
         if (chain.IsEmpty || stack.IsEmpty || chain[0] != ip)
         {
@@ -64,7 +75,7 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
             output[count++] = ret;
             if (!this.FollowFrameless(stack, sp, ret, slot + 8, output, ref count))
             {
-                return this.Finish(chain, output, count, framePointerSteps);
+                return this.Finish(chain, output, count, framePointerSteps, bridgeFrames, bridgeReturns);
             }
         }
 
@@ -76,9 +87,32 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
                 break;
             }
 
-            output[count++] = ret;
+            int chainIndex = 1 + framePointerSteps;
             framePointerSteps++;
-            if (!this.FollowFrameless(stack, sp, ret, bp + 16, output, ref count) || saved <= bp)
+            ulong? frameBottom = bp + 16;
+
+            // The record of a method's on-stack-replacement version links to its caller's frame, but its return
+            // address is a leftover pointing into the version it left (tier 0): the return into the caller is in
+            // the record of that version's frame, which stays on the stack above. Without it the caller is lost.
+            if (this.IsReplacementBody(output[count - 1], isLeaf: count == 1))
+            {
+                if (LeftVersionRecord(stack, sp, bp, saved) is { } record && TryRead(stack, sp, record + 8, out ulong intoCaller) && this.IsCode(intoCaller))
+                {
+                    ret = intoCaller;
+                    frameBottom = record + 16;
+                    this.ReplacementsBridged++;
+                }
+                else if (this.Bridge(chainIndex, bridgeFrames, bridgeReturns) is { } found)
+                {
+                    // The record is beyond the copy, where the handler found it; whether the caller is frameless is not known there.
+                    ret = found;
+                    frameBottom = null;
+                    this.ReplacementsBridged++;
+                }
+            }
+
+            output[count++] = ret;
+            if (frameBottom is null || !this.FollowFrameless(stack, sp, ret, frameBottom.Value, output, ref count) || saved <= bp)
             {
                 break;
             }
@@ -86,16 +120,29 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
             bp = saved;
         }
 
-        return this.Finish(chain, output, count, framePointerSteps);
+        return this.Finish(chain, output, count, framePointerSteps, bridgeFrames, bridgeReturns);
     }
 
-    /// <summary>Decodes the moves of the stack pointer at the start of a method's code: pushes, <c>sub rsp</c>, and where the frame pointer is set.</summary>
+    /// <summary>
+    /// Decodes the moves of the stack pointer at the start of a method's code: pushes, <c>sub rsp</c>, and where the
+    /// frame pointer is set. An on-stack-replacement version (the optimized code a tier-0 method with a loop moves
+    /// to in the middle of it) starts with <c>mov rax, [rbp]; push rax</c>: it runs on top of the frame of the
+    /// version it left and pushes a copy of that frame's saved frame pointer as its own record's link.
+    /// </summary>
     internal static Shape Decode(ReadOnlySpan<byte> code)
     {
         var steps = new List<(int End, int Adjustment)>();
         int offset = 0;
         int adjustment = 0;
         bool framed = false;
+        bool replacement = code.Length > 12 && code[0] == 0x48 && code[1] == 0x8B && code[2] == 0x45 && code[3] == 0x00 && code[4] == 0x50;
+        if (replacement)
+        {
+            framed = true;
+            adjustment = 8;
+            offset = 5;
+            steps.Add((offset, adjustment));
+        }
         while (offset < code.Length - 7 && steps.Count < 16)
         {
             byte b = code[offset];
@@ -110,14 +157,14 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
                 // mov rbp, rsp: the frame pointer is set.
                 offset += 3;
                 steps.Add((offset, adjustment));
-                return new Shape(true, adjustment, offset, [.. steps]);
+                return new Shape(true, adjustment, offset, [.. steps], replacement);
             }
             else if (framed && b == 0x48 && code[offset + 1] == 0x8D && code[offset + 2] is 0x6C or 0xAC && code[offset + 3] == 0x24)
             {
                 // lea rbp, [rsp+disp8/disp32]: the frame pointer is set.
                 offset += code[offset + 2] == 0x6C ? 5 : 8;
                 steps.Add((offset, adjustment));
-                return new Shape(true, adjustment, offset, [.. steps]);
+                return new Shape(true, adjustment, offset, [.. steps], replacement);
             }
             else
             {
@@ -128,7 +175,7 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
         }
 
         // A framed method whose frame pointer was not seen being set is trusted to have one (no repair).
-        return new Shape(framed, adjustment, framed ? 0 : offset, [.. steps]);
+        return new Shape(framed, adjustment, framed ? 0 : offset, [.. steps], replacement);
     }
 
     /// <summary>
@@ -218,15 +265,36 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
         return true;
     }
 
-    /// <summary>Where the copy ends, the handler's chain goes on from the frame-pointer record this walk stopped at.</summary>
-    private int Finish(ReadOnlySpan<ulong> chain, Span<ulong> output, int count, int framePointerSteps)
+    /// <summary>
+    /// Where the copy ends, the handler's chain goes on from the frame-pointer record this walk stopped at, with the
+    /// callers of on-stack-replacement versions the handler found put in place of the leftover addresses.
+    /// </summary>
+    private int Finish(ReadOnlySpan<ulong> chain, Span<ulong> output, int count, int framePointerSteps, ReadOnlySpan<ushort> bridgeFrames, ReadOnlySpan<ulong> bridgeReturns)
     {
         int next = 1 + framePointerSteps;
         int rest = Math.Max(0, Math.Min(chain.Length - next, output.Length - count));
-        chain.Slice(next, rest).CopyTo(output[count..]);
-        count += rest;
-        this.FramesAdded += Math.Max(0, count - chain.Length);
-        return count;
+        int written = count + rest;
+        for (int i = next; i < next + rest; i++)
+        {
+            ulong address = chain[i];
+            if (count > 0 && this.IsReplacementBody(output[count - 1], isLeaf: count == 1) && this.Bridge(i, bridgeFrames, bridgeReturns) is { } found)
+            {
+                address = found;
+                this.ReplacementsBridged++;
+            }
+
+            output[count++] = address;
+        }
+
+        this.FramesAdded += Math.Max(0, written - chain.Length);
+        return written;
+    }
+
+    /// <summary>The return address the handler found for the chain's frame at <paramref name="index"/>, when it found one and it is code.</summary>
+    private ulong? Bridge(int index, ReadOnlySpan<ushort> bridgeFrames, ReadOnlySpan<ulong> bridgeReturns)
+    {
+        int bridge = bridgeFrames.IndexOf((ushort)index);
+        return bridge >= 0 && bridge < bridgeReturns.Length && this.IsCode(bridgeReturns[bridge]) ? bridgeReturns[bridge] : null;
     }
 
     /// <summary>After a return address into a frameless method, adds its callers' return addresses; false when the stack copy ran out.</summary>
@@ -253,6 +321,44 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
         return true;
     }
 
+    /// <summary>
+    /// Whether an address is in the body of an on-stack-replacement version, past its prologue: there the frame
+    /// pointer is its own record. (In the prologue it is still the record of the version it left, which holds the
+    /// return into the caller itself.)
+    /// </summary>
+    private bool IsReplacementBody(ulong address, bool isLeaf)
+    {
+        if (this.ShapeOf(address) is not { Replacement: true } shape)
+        {
+            return false;
+        }
+
+        return !isLeaf || address - methodStart(address) >= (ulong)shape.PrologueEnd;
+    }
+
+    /// <summary>
+    /// The record of the frame an on-stack-replacement version runs on top of: the first slot above the version's
+    /// own record (at <paramref name="bp"/>) that holds the same link, <paramref name="saved"/>, below the record
+    /// that link points to; null when the stack copy does not reach it.
+    /// </summary>
+    private static ulong? LeftVersionRecord(ReadOnlySpan<byte> stack, ulong sp, ulong bp, ulong saved)
+    {
+        for (ulong slot = bp + 16; slot + 16 <= saved; slot += 8)
+        {
+            if (!TryRead(stack, sp, slot, out ulong value))
+            {
+                return null;
+            }
+
+            if (value == saved)
+            {
+                return slot;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Bytes the leaf's method has pushed or allocated when its return address is not behind a frame pointer; null when it is.</summary>
     private int? LeafStackAdjustment(ulong ip)
     {
@@ -265,6 +371,11 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
         int offset = (int)(ip - start);
         if (offset < shape.PrologueEnd)
         {
+            if (shape.Replacement)
+            {
+                return null; // the frame pointer is still the left version's, whose record holds the return into the caller
+            }
+
             // In the prologue: what the instructions before the leaf's address have done.
             int done = 0;
             foreach (var (end, adjustment) in shape.Steps)
@@ -344,5 +455,5 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
         this.IsCode(address) && (readCode ?? NativeSamplerInterop.ReadOwnMemory)(address, destination);
 
     /// <summary>A method's prologue: framed or not, the bytes it moves the stack pointer by, where it ends, and each step.</summary>
-    internal sealed record Shape(bool Framed, int FrameSize, int PrologueEnd, (int End, int Adjustment)[] Steps);
+    internal sealed record Shape(bool Framed, int FrameSize, int PrologueEnd, (int End, int Adjustment)[] Steps, bool Replacement = false);
 }

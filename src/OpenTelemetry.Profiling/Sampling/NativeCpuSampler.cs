@@ -100,6 +100,9 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     /// <summary>Gets the frames put back that the frame-pointer walk had lost (callers of frameless methods).</summary>
     public long FramesRepaired => this.repair?.FramesAdded ?? 0;
 
+    /// <summary>Gets the callers of on-stack-replacement versions put back in place of a leftover address.</summary>
+    public long ReplacementCallersRestored => this.repair?.ReplacementsBridged ?? 0;
+
     /// <summary>Gets the CPU time each sample stands for.</summary>
     public ulong PeriodNanos { get; }
 
@@ -455,7 +458,10 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
         if (this.repair is not null && count > 0)
         {
             var stackCopy = new ReadOnlySpan<byte>(s->Stack, (int)Math.Min(s->StackBytes, (uint)NativeSamplerInterop.StackCopyBytes));
-            addresses = this.repaired.AsSpan(0, this.repair.Repair(addresses, s->Ip, s->Sp, s->Fp, stackCopy, this.repaired));
+            int bridges = Math.Clamp((int)s->Bridges, 0, NativeSamplerInterop.MaxBridges);
+            var bridgeFrames = new ReadOnlySpan<ushort>(s->BridgeFrames, bridges);
+            var bridgeReturns = new ReadOnlySpan<ulong>(s->BridgeReturns, bridges);
+            addresses = this.repaired.AsSpan(0, this.repair.Repair(addresses, s->Ip, s->Sp, s->Fp, stackCopy, this.repaired, bridgeFrames, bridgeReturns));
         }
 
         int frames = 0;

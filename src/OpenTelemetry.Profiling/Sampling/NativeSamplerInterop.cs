@@ -8,6 +8,7 @@ internal static unsafe partial class NativeSamplerInterop
     public const string LibraryFileName = "libotelprof_sampler.so";
     public const int MaxFrames = 128;
     public const int StackCopyBytes = 4096;
+    public const int MaxBridges = 4;
 
     private const string Library = "otelprof_sampler";
 
@@ -60,6 +61,14 @@ internal static unsafe partial class NativeSamplerInterop
         public uint StackBytes;
         public ushort Scanned;
         public ushort Overrun;
+
+        /// <summary>How many of <see cref="BridgeFrames"/> and <see cref="BridgeReturns"/> are set.</summary>
+        public ushort Bridges;
+
+        /// <summary>Frames (indexes into <see cref="Frames"/>) that may be a leftover address above an on-stack-replacement version, each with the return address found where the caller's would be (<see cref="FrameRepair"/>).</summary>
+        public fixed ushort BridgeFrames[MaxBridges];
+        public fixed ushort Reserved[3];
+        public fixed ulong BridgeReturns[MaxBridges];
         public fixed ulong Frames[MaxFrames];
         public fixed byte Stack[StackCopyBytes];
     }

@@ -141,10 +141,9 @@ public sealed class SpanCorrelationAccuracyTests
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int BackgroundWithoutSpan(int ms) => Spin(ms);
 
-    // Compiled optimized at once: as tier-0 code with a loop, Spin soon runs as its on-stack-replacement
-    // version, and the native walk loses the caller of an OSR method (see README, Current limits): samples
-    // then show Spin right under Nest, with no phase to judge them by.
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    // Tier-0 code with a loop at first: Spin soon runs as its on-stack-replacement version, whose caller (the
+    // phase the samples are judged by) a plain frame-pointer walk loses (FrameRepair puts it back).
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static int Spin(int ms)
     {
         long end = Stopwatch.GetTimestamp() + (ms * Stopwatch.Frequency / 1000);

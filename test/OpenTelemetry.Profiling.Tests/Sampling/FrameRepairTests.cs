@@ -36,6 +36,95 @@ public sealed class FrameRepairTests
     }
 
     [TestMethod]
+    public void Decode_AnOnStackReplacementPrologue_IsFramed_AndMarkedAsSuch()
+    {
+        // mov rax, [rbp]; push rax; push rbx; sub rsp, 0x20; lea rbp, [rsp+0x28]; ...
+        byte[] code = [0x48, 0x8B, 0x45, 0x00, 0x50, 0x53, 0x48, 0x83, 0xEC, 0x20, 0x48, 0x8D, 0x6C, 0x24, 0x28, 0x90, 0, 0, 0, 0, 0, 0, 0];
+        var shape = FrameRepair.Decode(code);
+
+        Assert.IsTrue(shape.Replacement);
+        Assert.IsTrue(shape.Framed);
+        Assert.AreEqual(15, shape.PrologueEnd);
+
+        // An ordinary framed prologue is not one; nor is a load through rbp later in a prologue.
+        Assert.IsFalse(FrameRepair.Decode([0x55, 0x48, 0x8B, 0xEC, 0x90, 0, 0, 0, 0, 0, 0, 0, 0, 0]).Replacement);
+        Assert.IsFalse(FrameRepair.Decode([0x53, 0x48, 0x8B, 0x45, 0x00, 0x50, 0, 0, 0, 0, 0, 0, 0, 0]).Replacement);
+    }
+
+    [TestMethod]
+    public void Repair_AnOnStackReplacementVersion_GetsItsCallerBack_InsteadOfTheLeftoverAddress()
+    {
+        // Outer (0x4000) -> Caller (0x3000) -> Loop, which started as tier-0 code (0x2000) and moved to its
+        // on-stack-replacement version (0x5000) in the middle of its loop, sampled there. The version runs on top
+        // of the tier-0 frame; its record links to Caller's frame, and its return address is a leftover pointing
+        // into the tier-0 code. The return into Caller is only in the tier-0 frame's record.
+        var prologues = new Dictionary<ulong, byte[]>
+        {
+            [0x2000] = [0x55, 0x48, 0x8B, 0xEC],
+            [0x3000] = [0x55, 0x48, 0x8B, 0xEC],
+            [0x4000] = [0x55, 0x48, 0x8B, 0xEC],
+            [0x5000] = [0x48, 0x8B, 0x45, 0x00, 0x50, 0x48, 0x83, 0xEC, 0x10, 0x48, 0x8D, 0x6C, 0x24, 0x10],
+        };
+        var repair = new FrameRepair(address => address is >= 0x2000 and < 0x6000 ? address & ~0xFFFUL : 0, address => address is >= 0x1000 and < 0x7000 ? CodeKind.Managed : CodeKind.Unknown, Read);
+
+        const ulong Sp = 0x7000;
+        byte[] stack = new byte[0x80];
+        void Put(ulong address, ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(stack.AsSpan((int)(address - Sp)), value);
+        Put(0x7058, 0x4010); // Caller's record: return into Outer ...
+        Put(0x7050, 0x7070); // ... and Outer's frame pointer
+        Put(0x7048, 0x1234); // a local of Caller
+        Put(0x7040, 0x3020); // the tier-0 record: return into Caller ...
+        Put(0x7038, 0x7050); // ... and Caller's frame pointer
+        Put(0x7030, 0x7777); // tier-0 locals
+        Put(0x7028, 0x8888);
+        Put(0x7018, 0x2040); // the version's record: the leftover return into the tier-0 code ...
+        Put(0x7010, 0x7050); // ... and the copy of Caller's frame pointer
+
+        ulong[] chain = [0x5080, 0x2040, 0x4010, 0x6000];
+        var output = new ulong[16];
+        int count = repair.Repair(chain, ip: 0x5080, sp: Sp, bp: 0x7010, stack, output);
+
+        CollectionAssert.AreEqual(new ulong[] { 0x5080, 0x3020, 0x4010, 0x6000 }, output[..count]);
+        Assert.AreEqual(1, repair.ReplacementsBridged);
+
+        // Still in its prologue, the version has no record of its own yet: the frame pointer is the tier-0
+        // frame's, and the handler's chain through it is right as it is.
+        ulong[] inPrologue = [0x5003, 0x3020, 0x4010, 0x6000];
+        count = repair.Repair(inPrologue, ip: 0x5003, sp: Sp, bp: 0x7038, stack, output);
+        CollectionAssert.AreEqual(inPrologue, output[..count]);
+
+        // When the stack copy ends before the tier-0 record, the handler's chain is kept ...
+        count = repair.Repair(chain, ip: 0x5080, sp: Sp, bp: 0x7010, stack.AsSpan(0, 0x38), output);
+        CollectionAssert.AreEqual(chain, output[..count]);
+        Assert.AreEqual(1, repair.ReplacementsBridged);
+
+        // ... unless the handler found the tier-0 record beyond the copy: its return goes in place of the leftover.
+        count = repair.Repair(chain, ip: 0x5080, sp: Sp, bp: 0x7010, stack.AsSpan(0, 0x38), output, [1], [0x3020]);
+        CollectionAssert.AreEqual(new ulong[] { 0x5080, 0x3020, 0x4010, 0x6000 }, output[..count]);
+        Assert.AreEqual(2, repair.ReplacementsBridged);
+
+        // The handler reports such slots wherever a record's link appears again; below anything but an
+        // on-stack-replacement version they are left alone.
+        ulong[] ordinary = [0x3080, 0x4010, 0x6000];
+        count = repair.Repair(ordinary, ip: 0x3080, sp: Sp, bp: 0x7050, [], output, [1], [0x2222]);
+        CollectionAssert.AreEqual(ordinary, output[..count]);
+        count = repair.Repair(ordinary, ip: 0x3080, sp: Sp, bp: 0x7050, stack.AsSpan(0, 0x10), output, [1], [0x2222]);
+        CollectionAssert.AreEqual(ordinary, output[..count]);
+        Assert.AreEqual(2, repair.ReplacementsBridged);
+
+        bool Read(ulong address, byte[] destination)
+        {
+            Array.Fill(destination, (byte)0x90);
+            if (prologues.TryGetValue(address, out var bytes))
+            {
+                bytes.CopyTo(destination, 0);
+            }
+
+            return true;
+        }
+    }
+
+    [TestMethod]
     public void Epilogue_FindsTheReturnAddressBehindWhatIsLeftToPop()
     {
         // add rsp, 0x18; pop rbx; pop r14; ret

@@ -145,6 +145,110 @@ public sealed class NativeCpuSamplerTests
         Assert.IsTrue(runtimePeriod is > 500_000 and < 5_000_000, $"the runtime's period, about a round a millisecond: {runtimePeriod} ns");
     }
 
+    [TestMethod]
+    [DataRow(0)]  // sampled in the version's own loop: its record is in the handler's copy of the stack
+    [DataRow(48)] // sampled 48 calls deeper (about 6 KB of stack): the record is beyond the copy
+    public void Samples_InAMethodRunningItsOnStackReplacementVersion_NameItsCaller(int depth)
+    {
+        // A method with a loop starts as tier-0 code and moves to its optimized on-stack-replacement version in the
+        // middle of the loop; that version's frame-pointer record skips its caller (see FrameRepair).
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64)
+        {
+            Assert.Inconclusive("The on-stack-replacement frame layout checked here is x64's.");
+        }
+
+        using var profiler = new ContinuousProfiler(new ProfilingOptions { ExportInterval = TimeSpan.FromMinutes(10), TargetSamplesPerCpuSecond = 200 }, [], () => ResourceBuilder.CreateEmpty().Build());
+        Assert.IsTrue(profiler.Start());
+        Assert.IsNotNull(profiler.NativeSampler, "the native sampler runs on Linux x64");
+
+        using var go = new ManualResetEventSlim(false);
+        var spinner = new Thread(() =>
+        {
+            go.Wait();
+            ReplacementCaller(TimeSpan.FromMilliseconds(800), depth);
+        });
+        spinner.Start();
+        Thread.Sleep(700); // the native sampler has found the new thread
+        profiler.CollectInterval();
+        go.Set();
+        spinner.Join();
+        Thread.Sleep(600);
+        var batch = profiler.CollectInterval();
+        var d = batch.Dictionary;
+        var cpu = batch.Profiles.Single(p => d.Strings[p.PeriodType.TypeStrIndex] == "cpu");
+        string Name(int location) => d.Strings[d.Functions[d.Locations[location].FunctionIndex].NameStrIndex];
+
+        long inLoop = 0;
+        long deep = 0;
+        long withCaller = 0;
+        var callers = new Dictionary<string, long>();
+        foreach (var sample in cpu.Samples)
+        {
+            var frames = d.Stacks[sample.StackIndex].LocationIndices; // leaf first
+            int loop = Array.FindIndex(frames, l => Name(l).EndsWith(".ReplacementLoop", StringComparison.Ordinal));
+            if (loop < 0)
+            {
+                continue;
+            }
+
+            inLoop += sample.Value;
+            deep += loop >= depth ? sample.Value : 0;
+            string caller = loop + 1 < frames.Length ? Name(frames[loop + 1]) : "(none)";
+            callers[caller] = callers.GetValueOrDefault(caller) + sample.Value;
+            withCaller += caller.EndsWith(".ReplacementCaller", StringComparison.Ordinal) ? sample.Value : 0;
+        }
+
+        string seen = string.Join(", ", callers.Select(c => $"{c.Key}: {c.Value}"));
+        Assert.IsTrue(inLoop >= 50, $"samples in the loop: {inLoop}");
+        Assert.IsTrue(deep >= inLoop * 0.9, $"samples at least {depth} calls below the loop: {deep} of {inLoop}");
+        Assert.IsTrue(withCaller >= inLoop * 0.95, $"the loop's samples with its caller right below it: {withCaller} of {inLoop} ({seen})");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ulong ReplacementCaller(TimeSpan duration, int depth) => ReplacementLoop(duration, depth) + 1;
+
+    // Tier-0 code at first (no optimization attribute): the loop soon moves it to its on-stack-replacement version.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ulong ReplacementLoop(TimeSpan duration, int depth)
+    {
+        long until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        ulong x = 1;
+        while (Stopwatch.GetTimestamp() < until)
+        {
+            if (depth > 0)
+            {
+                x += Deep(depth, x);
+                continue;
+            }
+
+            for (int i = 0; i < 1000; i++)
+            {
+                x = (x * 6364136223846793005UL) + 1442695040888963407UL;
+            }
+        }
+
+        return x;
+    }
+
+    // Optimized at once, so only the loop above runs as an on-stack-replacement version; 128 bytes of stack each.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static ulong Deep(int depth, ulong x)
+    {
+        Span<byte> room = stackalloc byte[128];
+        room[depth & 127] = (byte)x;
+        if (depth > 1)
+        {
+            return Deep(depth - 1, x) + room[depth & 127];
+        }
+
+        for (int i = 0; i < 20_000; i++)
+        {
+            x = (x * 6364136223846793005UL) + 1442695040888963407UL;
+        }
+
+        return x + room[0];
+    }
+
     private static (long Spin, long Period) SpinAndCollect(ContinuousProfiler profiler)
     {
         using var go = new ManualResetEventSlim(false);
