@@ -202,6 +202,7 @@ public sealed class NativeCpuSamplerTests
         Assert.IsTrue(inLoop >= 50, $"samples in the loop: {inLoop}");
         Assert.IsTrue(deep >= inLoop * 0.9, $"samples at least {depth} calls below the loop: {deep} of {inLoop}");
         Assert.IsTrue(withCaller >= inLoop * 0.95, $"the loop's samples with its caller right below it: {withCaller} of {inLoop} ({seen})");
+        Assert.IsTrue(profiler.NativeSampler.ReplacementCallersRestored >= withCaller / 2, $"callers put back in place of a leftover address: {profiler.NativeSampler.ReplacementCallersRestored}, samples in the loop {inLoop}");
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
