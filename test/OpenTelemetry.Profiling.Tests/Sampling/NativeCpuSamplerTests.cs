@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using OpenTelemetry.Profiling.Correlation;
+using OpenTelemetry.Profiling.Model;
 using OpenTelemetry.Profiling.Sampling;
 using OpenTelemetry.Resources;
 
@@ -161,21 +162,7 @@ public sealed class NativeCpuSamplerTests
         Assert.IsTrue(profiler.Start());
         Assert.IsNotNull(profiler.NativeSampler, "the native sampler runs on Linux x64");
 
-        using var go = new ManualResetEventSlim(false);
-        var spinner = new Thread(() =>
-        {
-            go.Wait();
-            ReplacementCaller(TimeSpan.FromMilliseconds(800), depth);
-        });
-        spinner.Start();
-        Thread.Sleep(700); // the native sampler has found the new thread
-        profiler.CollectInterval();
-        go.Set();
-        spinner.Join();
-        Thread.Sleep(600);
-        var batch = profiler.CollectInterval();
-        var d = batch.Dictionary;
-        var cpu = batch.Profiles.Single(p => d.Strings[p.PeriodType.TypeStrIndex] == "cpu");
+        var (d, cpu) = RunAndCollectCpu(profiler, () => ReplacementCaller(TimeSpan.FromMilliseconds(800), depth));
         string Name(int location) => d.Strings[d.Functions[d.Locations[location].FunctionIndex].NameStrIndex];
 
         long inLoop = 0;
@@ -252,23 +239,29 @@ public sealed class NativeCpuSamplerTests
 
     private static (long Spin, long Period) SpinAndCollect(ContinuousProfiler profiler)
     {
+        var (d, cpu) = RunAndCollectCpu(profiler, () => SpinForCpu(TimeSpan.FromMilliseconds(600)));
+        long spin = cpu.Samples.Where(s => d.Stacks[s.StackIndex].LocationIndices.Any(l => d.Strings[d.Functions[d.Locations[l].FunctionIndex].NameStrIndex].EndsWith(".SpinFor", StringComparison.Ordinal))).Sum(s => s.Value);
+        return (spin, cpu.Period);
+    }
+
+    /// <summary>Runs <paramref name="work"/> on a new thread, alone in an interval of its own, and returns that interval's CPU profile.</summary>
+    private static (ProfileDictionary Dictionary, Profile Cpu) RunAndCollectCpu(ContinuousProfiler profiler, Action work)
+    {
         using var go = new ManualResetEventSlim(false);
-        var spinner = new Thread(() =>
+        var worker = new Thread(() =>
         {
             go.Wait();
-            SpinForCpu(TimeSpan.FromMilliseconds(600));
+            work();
         });
-        spinner.Start();
+        worker.Start();
         Thread.Sleep(700); // sessions delivering, and the native sampler has found the new thread
         profiler.CollectInterval();
         go.Set();
-        spinner.Join();
+        worker.Join();
         Thread.Sleep(600);
         var batch = profiler.CollectInterval();
         var d = batch.Dictionary;
-        var cpu = batch.Profiles.Single(p => d.Strings[p.PeriodType.TypeStrIndex] == "cpu");
-        long spin = cpu.Samples.Where(s => d.Stacks[s.StackIndex].LocationIndices.Any(l => d.Strings[d.Functions[d.Locations[l].FunctionIndex].NameStrIndex].EndsWith(".SpinFor", StringComparison.Ordinal))).Sum(s => s.Value);
-        return (spin, cpu.Period);
+        return (d, batch.Profiles.Single(p => d.Strings[p.PeriodType.TypeStrIndex] == "cpu"));
     }
 
     /// <summary>Spins until the calling thread has used <paramref name="cpu"/> of CPU time, however busy the machine (at most 20 s).</summary>
