@@ -277,7 +277,8 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
         for (int i = next; i < next + rest; i++)
         {
             ulong address = chain[i];
-            if (count > 0 && this.IsReplacementBody(output[count - 1], isLeaf: count == 1) && this.Bridge(i, bridgeFrames, bridgeReturns) is { } found)
+            // The handler's slot first: most chains have none, and then no frame's shape is looked up.
+            if (count > 0 && this.Bridge(i, bridgeFrames, bridgeReturns) is { } found && this.IsReplacementBody(output[count - 1], isLeaf: count == 1))
             {
                 address = found;
                 this.ReplacementsBridged++;
