@@ -46,15 +46,6 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     private const int RescanEveryDrains = 5;
     private const int ErrorNoSuchProcess = 3; // ESRCH
 
-    /// <summary>
-    /// The code map is read again when a chain leads to an address no mapping covers (code mapped since: a new
-    /// JIT code heap, an assembly loaded later), at most this often. Reading it takes milliseconds, so addresses
-    /// that cannot be new code do not cause a read: those inside readable data mappings (heap and stack values a
-    /// walk through native code without frame pointers picked up) and small numbers. JIT code the method map
-    /// already knows is managed at once.
-    /// </summary>
-    private static readonly long CodeMapRefreshTicks = Stopwatch.Frequency / 10;
-
     private readonly Action<int, long, ReadOnlySpan<ulong>, int> onSample;
     private readonly Func<int, bool> isOwnThread;
     private readonly Dictionary<int, long> timers = [];
@@ -73,7 +64,14 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     private readonly ManualResetEventSlim stopRequested = new(false);
     private NativeSamplerInterop.Sample* sample;
     private CodeMap code = CodeMap.Read();
-    private long codeReadTimestamp = Stopwatch.GetTimestamp();
+
+    /// <summary>
+    /// When the code map is read again: a chain leads to an address no mapping covers, which is new code or a
+    /// value a walk through native code picked up (<see cref="CodeMapRefresh"/>). Addresses that cannot be new code
+    /// cause no read: those inside readable data mappings (heap and stack values) and those outside user space.
+    /// JIT code the method map already knows is managed at once.
+    /// </summary>
+    private readonly CodeMapRefresh codeRefresh = new(Stopwatch.GetTimestamp());
     private Thread? thread;
     private long samples;
     private long nativeOnly;
@@ -125,7 +123,7 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     /// </summary>
     public long NativeOnly => Interlocked.Read(ref this.nativeOnly);
 
-    /// <summary>Gets how many times the code map was read again (at most 10 a second).</summary>
+    /// <summary>Gets how many times the code map was read again (at most 10 a second, fewer while reads find nothing new).</summary>
     public long CodeMapReads => Interlocked.Read(ref this.codeMapReads);
 
     /// <summary>Gets the samples whose walk began past a leaf without a frame pointer (mostly libc, in system calls).</summary>
@@ -391,12 +389,13 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
             return CodeKind.Managed; // a method the JIT placed in memory mapped since the code map was read
         }
 
-        if (address >= 0x10000 && !this.code.IsData(address) && Stopwatch.GetTimestamp() - this.codeReadTimestamp > CodeMapRefreshTicks)
+        long now = Stopwatch.GetTimestamp();
+        if (this.codeRefresh.ShouldRead(address, now) && !this.code.IsData(address))
         {
             Interlocked.Increment(ref this.codeMapReads);
             this.code = CodeMap.Read();
-            this.codeReadTimestamp = Stopwatch.GetTimestamp();
             kind = this.code.Classify(address);
+            this.codeRefresh.Read(Stopwatch.GetTimestamp(), found: kind != CodeKind.Unknown);
         }
 
         return kind;
