@@ -553,16 +553,14 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
         /// <summary>Parses one maps line of a readable, non-executable mapping (heap, stacks, data); reserved memory (<c>---p</c>) is left out, since code can be committed there.</summary>
         internal static (ulong Start, ulong End)? ParseData(string line)
         {
-            int space = line.IndexOf(' ', StringComparison.Ordinal);
-            int dash = line.IndexOf('-', StringComparison.Ordinal);
-            if (space < 0 || dash < 0 || dash > space || line.Length < space + 4 || line[space + 1] != 'r' || line[space + 3] == 'x'
-                || !ulong.TryParse(line.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong start)
-                || !ulong.TryParse(line.AsSpan(dash + 1, space - dash - 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong end))
+            ReadOnlySpan<char> rest = line;
+            if (!TryRange(NextField(ref rest), out ulong start, out ulong end))
             {
                 return null;
             }
 
-            return (start, end);
+            var perms = NextField(ref rest);
+            return perms.Length >= 3 && perms[0] == 'r' && perms[2] != 'x' ? (start, end) : null;
         }
 
         /// <summary>Tells what kind of code is at an address: native, managed, or none known (not executable, or mapped since).</summary>
@@ -578,27 +576,43 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
         }
 
         /// <summary>Parses one maps line ("start-end perms offset dev inode path"); its range when it is executable.</summary>
+        /// <remarks>Works on the line in place: a read of the map parses about 1,300 lines and allocates nothing more.</remarks>
         internal static (ulong Start, ulong End, bool Native)? Parse(string line)
         {
-            var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length < 5 || fields[1].Length < 3 || fields[1][2] != 'x')
+            ReadOnlySpan<char> rest = line;
+            var range = NextField(ref rest);
+            var perms = NextField(ref rest);
+            if (perms.Length < 3 || perms[2] != 'x' || NextField(ref rest).IsEmpty || NextField(ref rest).IsEmpty || NextField(ref rest).IsEmpty
+                || !TryRange(range, out ulong start, out ulong end))
             {
                 return null;
             }
 
-            string path = fields.Length == 6 ? fields[5].Trim() : string.Empty;
-            bool native = path == "[vdso]"
+            var path = rest.Trim();
+            bool native = path is "[vdso]"
                 || (path.StartsWith('/') && !path.StartsWith("/memfd:", StringComparison.Ordinal)
                     && !path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) && !path.EndsWith(".exe", StringComparison.OrdinalIgnoreCase));
-            int dash = fields[0].IndexOf('-', StringComparison.Ordinal);
-            if (dash < 0
-                || !ulong.TryParse(fields[0].AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong start)
-                || !ulong.TryParse(fields[0].AsSpan(dash + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong end))
-            {
-                return null;
-            }
-
             return (start, end, native);
+        }
+
+        /// <summary>Returns the next field separated by spaces and moves <paramref name="rest"/> past it and the spaces after it.</summary>
+        private static ReadOnlySpan<char> NextField(ref ReadOnlySpan<char> rest)
+        {
+            rest = rest.TrimStart(' ');
+            int space = rest.IndexOf(' ');
+            var field = space < 0 ? rest : rest[..space];
+            rest = space < 0 ? [] : rest[(space + 1)..].TrimStart(' ');
+            return field;
+        }
+
+        /// <summary>Parses "start-end" in hexadecimal.</summary>
+        private static bool TryRange(ReadOnlySpan<char> field, out ulong start, out ulong end)
+        {
+            int dash = field.IndexOf('-');
+            start = end = 0;
+            return dash > 0
+                && ulong.TryParse(field[..dash], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out start)
+                && ulong.TryParse(field[(dash + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out end);
         }
     }
 }

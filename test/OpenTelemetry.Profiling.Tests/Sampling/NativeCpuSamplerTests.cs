@@ -23,6 +23,36 @@ public sealed class NativeCpuSamplerTests
         Assert.AreEqual((0x1000UL, 0x2000UL), NativeCpuSampler.CodeMap.ParseData("1000-2000 rw-p 00000000 00:00 0                          [heap]"), "data: not code, never worth reading the map again for");
         Assert.IsNull(NativeCpuSampler.CodeMap.ParseData("1000-2000 ---p 00000000 00:00 0"), "reserved: code may be committed there");
         Assert.IsNull(NativeCpuSampler.CodeMap.ParseData("1000-2000 r-xp 00000000 00:00 0"), "code");
+        Assert.IsNull(NativeCpuSampler.CodeMap.Parse("1000-2000 r-xp"), "truncated");
+        Assert.IsNull(NativeCpuSampler.CodeMap.Parse("10002000 r-xp 00000000 00:00 0"), "no range");
+        Assert.IsNull(NativeCpuSampler.CodeMap.Parse("-2000 r-xp 00000000 00:00 0"), "no start");
+        Assert.IsNull(NativeCpuSampler.CodeMap.ParseData("1000-zz rw-p 00000000 00:00 0"), "not hexadecimal");
+        Assert.IsNull(NativeCpuSampler.CodeMap.ParseData(string.Empty));
+    }
+
+    [TestMethod]
+    public void CodeMap_Parse_OfThisProcessesMap_AllocatesNothingBeyondTheLines()
+    {
+        // The sampler reads the map again when new code may have been mapped; a .NET process has about 1,300 lines.
+        string[] lines = File.ReadAllLines("/proc/self/maps");
+        int code = 0;
+        foreach (string line in lines)
+        {
+            code += NativeCpuSampler.CodeMap.Parse(line) is null ? 0 : 1;
+            code += NativeCpuSampler.CodeMap.ParseData(line) is null ? 0 : 1;
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (string line in lines)
+        {
+            code -= NativeCpuSampler.CodeMap.Parse(line) is null ? 0 : 1;
+            code -= NativeCpuSampler.CodeMap.ParseData(line) is null ? 0 : 1;
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.AreEqual(0, code);
+        Assert.AreEqual(0, allocated, $"{lines.Length} lines");
+        Assert.IsTrue(lines.Any(line => NativeCpuSampler.CodeMap.Parse(line) is { Native: false }), "the map shows managed code (the assemblies' and the JIT's)");
     }
 
     [TestMethod]
