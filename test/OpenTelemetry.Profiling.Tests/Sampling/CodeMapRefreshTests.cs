@@ -23,7 +23,7 @@ public sealed class CodeMapRefreshTests
         var refresh = new CodeMapRefresh(readTimestamp: 0);
         long later = 100 * Stopwatch.Frequency;
 
-        // Values seen causing reads in a profiled showcase: non-canonical, and small numbers.
+        // A non-canonical value seen causing reads in a profiled showcase, a kernel address, a small number.
         Assert.IsFalse(refresh.ShouldRead(0x2000_c009_7aa0_b50, later));
         Assert.IsFalse(refresh.ShouldRead(0xffff_ffff_8100_0000, later), "kernel address");
         Assert.IsFalse(refresh.ShouldRead(0xfff0, later));

@@ -31,7 +31,7 @@ public sealed class NativeCpuSamplerTests
     }
 
     [TestMethod]
-    public void CodeMap_Parse_OfThisProcessesMap_AllocatesNothingBeyondTheLines()
+    public void CodeMap_Parse_OfThisProcessMap_AllocatesNothingBeyondTheLines()
     {
         // The sampler reads the map again when new code may have been mapped; a .NET process has about 1,300 lines.
         string[] lines = File.ReadAllLines("/proc/self/maps");
