@@ -1,4 +1,5 @@
 using OpenTelemetry.Profiling.Correlation;
+using OpenTelemetry.Profiling.Sampling;
 using OpenTelemetry.Profiling.Exporter.Diagnostics;
 using OpenTelemetry.Profiling.Exporter.Grpc;
 
@@ -125,6 +126,7 @@ internal sealed class OtlpBackgroundSender : IDisposable
     private void Run()
     {
         // The sender's own CPU and HTTP calls are the profiler's, not the application's.
+        OsThread.SetCurrentName(ProfilerThread.OsName("sender"));
         using var profilerWork = SpanTracker.EnterProfilerWork();
         using var suppress = SuppressInstrumentationScope.Begin();
         var token = this.stop.Token;

@@ -185,7 +185,7 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
         try
         {
             var sampler = new NativeCpuSampler((ulong)(1_000_000_000L / samplesPerCpuSecond), onSample, isOwnThread, methods);
-            sampler.thread = ProfilerThread.Start("NativeSampler", excludeThread, sampler.Run);
+            sampler.thread = ProfilerThread.Start("NativeSampler", excludeThread, sampler.Run, "cpu");
             reason = string.Empty;
             return sampler;
         }

@@ -92,7 +92,7 @@ internal sealed class SamplingScheduler : IDisposable
             return;
         }
 
-        this.thread = ProfilerThread.Start("SamplingScheduler", this.excludeThread, this.Cycle);
+        this.thread = ProfilerThread.Start("SamplingScheduler", this.excludeThread, this.Cycle, "window");
     }
 
     /// <summary>Stops sampling; what the runtime buffered is delivered before this returns (bounded by <paramref name="timeout"/>).</summary>
