@@ -4,15 +4,15 @@ namespace OverheadHarness;
 
 /// <summary>
 /// CPU time of the profiler's threads during a block, read from <c>/proc/self/task</c>: the profiler's own managed
-/// threads (named <c>OpenTelemetry.Profiling.*</c>) and the runtime's EventPipe threads (the sampler that walks the
+/// threads (named <c>otelprof-*</c> for the operating system) and the runtime's EventPipe threads (the sampler that walks the
 /// stacks and the threads that stream the sessions). Threads come and go with every sampling window, so the meter
 /// is polled often and keeps the last figure each thread showed; a thread loses at most the CPU of its last poll
 /// interval. Linux only; elsewhere it reads nothing.
 /// </summary>
 internal sealed class ThreadCpuMeter
 {
-    /// <summary>The profiler's threads, <c>OpenTelemetry.Profiling.*</c>, as the kernel shows them (15 characters).</summary>
-    public const string ProfilerThreads = "OpenTelemetry.P";
+    /// <summary>The profiler's threads as the kernel names them (<c>otelprof-cpu</c>, <c>otelprof-export</c>, ...).</summary>
+    public const string ProfilerThreads = "otelprof-";
 
     /// <summary>The runtime's EventPipe threads: the sampler that walks the stacks and the session streams.</summary>
     public const string EventPipeThreads = ".NET EventPipe";
@@ -71,15 +71,19 @@ internal sealed class ThreadCpuMeter
         ticks = 0;
         try
         {
-            comm = File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n');
+            // One file per thread: the name is in stat too, in parentheses. Both twins poll every 250 ms and the
+            // profiled one has more threads, so each read is the harness's cost charged to the profiler.
             string stat = File.ReadAllText(Path.Combine(task, "stat"));
+            int open = stat.IndexOf('(');
+            int close = stat.LastIndexOf(')');
+            comm = stat[(open + 1)..close];
 
             // Fields after the parenthesised name: state is field 3, utime 14, stime 15 (1-based).
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var fields = stat[(close + 2)..].Split(' ');
             ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
             return true;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
         {
             // The thread ended between listing and reading.
             return false;
