@@ -145,6 +145,50 @@ public sealed class MethodMapTests
         Assert.IsLessThan(256 * 1024, allocated, $"50 merges allocated {allocated} bytes; one copy of the table is about 640 KB");
     }
 
+    [TestMethod]
+    public void StartOf_AsMethodsKeepArriving_AnswersAsTheWholeMapDoes()
+    {
+        // StartOf remembers its answers; methods added later (sized or not, before, inside or after a known
+        // one, at a start seen before) must change exactly the answers the whole map would give differently.
+        var random = new Random(20261207);
+        var map = new MethodMap();
+        var table = new SortedDictionary<ulong, (uint Size, string Name)>();
+        var asked = new List<ulong>();
+        int stale = 0;
+        for (int batch = 0; batch < 300; batch++)
+        {
+            for (int i = random.Next(1, 6); i > 0; i--)
+            {
+                ulong start = 0x10000 + ((ulong)random.Next(0, 4096) * 0x10);
+                uint size = random.Next(3) == 0 ? 0 : (uint)random.Next(1, 0x400);
+                string name = $"M{start:x}_{batch}";
+                map.AddMethod(start, size, "T", name, 0);
+                table[start] = size != 0 || !table.TryGetValue(start, out var old) || old.Size == 0 ? (size, $"T.{name}") : old;
+            }
+
+            var starts = table.Keys.ToArray();
+            for (int i = 0; i < 40; i++)
+            {
+                ulong address = random.Next(2) == 0 && asked.Count > 0 ? asked[random.Next(asked.Count)] : 0x10000 + (ulong)random.Next(0, 0x11000);
+                asked.Add(address);
+                string? expected = Expected(table, starts, address);
+                ulong start = map.StartOf(address);
+                if ((expected is null ? 0UL : ExpectedStart(starts, address)) != start)
+                {
+                    stale++;
+                }
+            }
+        }
+
+        Assert.AreEqual(0, stale, "answers that differ from the whole map's");
+    }
+
+    private static ulong ExpectedStart(ulong[] starts, ulong address)
+    {
+        int i = Array.BinarySearch(starts, address);
+        return starts[i >= 0 ? i : ~i - 1];
+    }
+
     private static string? Expected(SortedDictionary<ulong, (uint Size, string Name)> table, ulong[] starts, ulong address)
     {
         int i = Array.BinarySearch(starts, address);
