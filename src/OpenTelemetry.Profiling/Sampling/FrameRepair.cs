@@ -25,6 +25,12 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
 
     /// <summary>The shape of the method at each address seen (null: native code).</summary>
     private readonly Dictionary<ulong, Shape?> byAddress = [];
+
+    /// <summary>
+    /// What <see cref="LeafStackAdjustment"/> found at each interrupted address whose method is known: reading the
+    /// code there is a system call, once per sample otherwise, and hot code is interrupted at the same places.
+    /// </summary>
+    private readonly Dictionary<ulong, int?> leaves = [];
     private readonly byte[] code = new byte[48];
 
     /// <summary>Forgets what is known of the methods' prologues (a method was unloaded: its code may be reused).</summary>
@@ -32,6 +38,7 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
     {
         this.shapes.Clear();
         this.byAddress.Clear();
+        this.leaves.Clear();
     }
 
     /// <summary>Gets the frames this walk added that the handler's chain did not have (a measure of its use).</summary>
@@ -363,13 +370,30 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
     /// <summary>Bytes the leaf's method has pushed or allocated when its return address is not behind a frame pointer; null when it is.</summary>
     private int? LeafStackAdjustment(ulong ip)
     {
+        if (this.leaves.TryGetValue(ip, out int? known))
+        {
+            return known;
+        }
+
         ulong start = methodStart(ip);
         if (start == 0 || this.ShapeOf(ip) is not { } shape || !this.ReadCode(ip, this.code))
         {
-            return null;
+            return null; // not remembered: the method may be named later, or its code readable
         }
 
-        int offset = (int)(ip - start);
+        if (this.leaves.Count >= 100_000)
+        {
+            this.leaves.Clear();
+        }
+
+        int? adjustment = LeafStackAdjustmentAt(shape, (int)(ip - start), this.code);
+        this.leaves[ip] = adjustment;
+        return adjustment;
+    }
+
+    /// <summary>The leaf's adjustment at <paramref name="offset"/> into a method of <paramref name="shape"/>, with the code at that offset.</summary>
+    private static int? LeafStackAdjustmentAt(Shape shape, int offset, ReadOnlySpan<byte> code)
+    {
         if (offset < shape.PrologueEnd)
         {
             if (shape.Replacement)
@@ -390,7 +414,7 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
             return done;
         }
 
-        if (Epilogue(this.code) is { } epilogue)
+        if (Epilogue(code) is { } epilogue)
         {
             // In the epilogue: framed methods still have their frame pointer until it is popped.
             return shape.Framed && epilogue.PopsFramePointer ? null : epilogue.Adjustment;
