@@ -65,7 +65,9 @@ internal sealed class InFlightSpans
     {
         var key = SpanTracker.KeyOf(span);
         ulong parent = span.Parent is { } local ? SpanKey.Id(local.SpanId) : 0;
-        var life = new Life(key, parent, Stopwatch.GetTimestamp(), long.MaxValue);
+        // Outside windows no round looks at spans, and a span that started then started before the next window's
+        // rounds: 0 says so without reading the clock (about 60 ns here, twice per request).
+        var life = new Life(key, parent, this.SamplingActive ? Stopwatch.GetTimestamp() : 0, long.MaxValue);
         var stripe = this.StripeOf(key.SpanId);
         lock (stripe.Gate)
         {

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 
 namespace OpenTelemetry.Profiling.Correlation;
 
@@ -21,14 +20,15 @@ internal static class SpanNames
     // Samples reach the consumer 100-300 ms after they were taken; a root's final name is looked up then.
     // Kept longer than that, but not much: the table's size (and its cache misses on the app's threads) is
     // the rate of roots times this.
-    private static readonly long KeepEnded = 2 * Stopwatch.Frequency;
+    // Milliseconds of Environment.TickCount64: a coarse clock, cheaper than the Stopwatch on every root's end.
+    private const long KeepEndedMilliseconds = 2_000;
 
     private static readonly CountedDictionary<string, int> Ids = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<int, string> Names = new();
 
-    // The roots that ended within KeepEnded: root span id -> final name id, and the same ids in the order
+    // The roots that ended within KeepEndedMilliseconds: root span id -> final name id, and the same ids in the order
     // they ended (a ring, oldest at rootsHead), to forget them oldest first. Both grow to the rate of roots
-    // times KeepEnded, at most MaxRoots, and are then reused as they are.
+    // times KeepEndedMilliseconds, at most MaxRoots, and are then reused as they are.
     private static readonly Lock RootsGate = new();
     private static readonly Dictionary<ulong, int> FinalRootNames = [];
     private static (ulong Id, long EndedAt)[] endedRoots = new (ulong, long)[64];
@@ -111,10 +111,10 @@ internal static class SpanNames
             return;
         }
 
-        long now = Stopwatch.GetTimestamp();
+        long now = Environment.TickCount64;
         lock (RootsGate)
         {
-            ForgetEndedBefore(now - KeepEnded);
+            ForgetEndedBefore(now - KeepEndedMilliseconds);
             if (rootsCount == endedRoots.Length)
             {
                 if (endedRoots.Length < MaxRoots)
@@ -156,7 +156,7 @@ internal static class SpanNames
     {
         lock (RootsGate)
         {
-            ForgetEndedBefore(Stopwatch.GetTimestamp() - KeepEnded);
+            ForgetEndedBefore(Environment.TickCount64 - KeepEndedMilliseconds);
         }
     }
 
