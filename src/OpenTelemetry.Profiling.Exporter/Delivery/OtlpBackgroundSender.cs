@@ -1,7 +1,7 @@
 using OpenTelemetry.Profiling.Correlation;
-using OpenTelemetry.Profiling.Sampling;
 using OpenTelemetry.Profiling.Exporter.Diagnostics;
 using OpenTelemetry.Profiling.Exporter.Grpc;
+using OpenTelemetry.Profiling.Sampling;
 
 namespace OpenTelemetry.Profiling.Exporter.Delivery;
 

@@ -28,7 +28,8 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
 
     /// <summary>
     /// What <see cref="LeafStackAdjustment"/> found at each interrupted address whose method is known: reading the
-    /// code there is a system call, once per sample otherwise, and hot code is interrupted at the same places.
+    /// code there is a system call, once per sample otherwise, and samples of hot code land on the same
+    /// instructions again and again.
     /// </summary>
     private readonly Dictionary<ulong, int?> leaves = [];
     private readonly byte[] code = new byte[48];
