@@ -382,7 +382,8 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
             return null; // not remembered: the method may be named later, or its code readable
         }
 
-        if (this.leaves.Count >= 100_000)
+        // Bounded: 16,384 entries are under half a megabyte.
+        if (this.leaves.Count >= 16_384)
         {
             this.leaves.Clear();
         }

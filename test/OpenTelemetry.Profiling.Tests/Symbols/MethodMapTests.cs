@@ -183,6 +183,18 @@ public sealed class MethodMapTests
         Assert.AreEqual(0, stale, "answers that differ from the whole map's");
     }
 
+    [TestMethod]
+    public void StartOf_AfterAMethodWasRemoved_ForgetsWhatItRemembered()
+    {
+        var map = new MethodMap();
+        map.AddMethod(0x1000, 0x100, "T", "Unloaded", 0);
+        Assert.AreEqual(0x1000UL, map.StartOf(0x1010));
+        map.RemoveMethod(0x1000);
+        Assert.AreEqual(0UL, map.StartOf(0x1010), "the code of an unloaded method may be reused");
+        map.AddMethod(0x1008, 0x100, "T", "Next", 0);
+        Assert.AreEqual(0x1008UL, map.StartOf(0x1010));
+    }
+
     private static ulong ExpectedStart(ulong[] starts, ulong address)
     {
         int i = Array.BinarySearch(starts, address);
