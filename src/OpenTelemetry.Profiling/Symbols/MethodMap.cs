@@ -160,13 +160,16 @@ internal sealed class MethodMap
             this.moduleNames.TryGetValue(range.Entry.ModuleId, out string? module) ? module : string.Empty);
     }
 
-    private int FindLastAtOrBefore(ulong address)
+    private int FindLastAtOrBefore(ulong address) => LastAtOrBefore(this.ranges.AsSpan(0, this.rangeCount), address);
+
+    /// <summary>The index of the last of <paramref name="sorted"/> (by start) that starts at or before <paramref name="address"/>, or -1.</summary>
+    private static int LastAtOrBefore(ReadOnlySpan<Range> sorted, ulong address)
     {
-        int lo = 0, hi = this.rangeCount - 1, found = -1;
+        int lo = 0, hi = sorted.Length - 1, found = -1;
         while (lo <= hi)
         {
             int mid = (lo + hi) >>> 1;
-            if (this.ranges[mid].Start <= address)
+            if (sorted[mid].Start <= address)
             {
                 found = mid;
                 lo = mid + 1;
@@ -265,21 +268,7 @@ internal sealed class MethodMap
         {
             // The last new range at or before the address decides both cases: an earlier one cannot hold it
             // without the later one being a range between (the map keeps the last start at or before).
-            int lo = 0, hi = incoming.Length - 1, last = -1;
-            while (lo <= hi)
-            {
-                int mid = (lo + hi) >>> 1;
-                if (incoming[mid].Start <= address)
-                {
-                    last = mid;
-                    lo = mid + 1;
-                }
-                else
-                {
-                    hi = mid - 1;
-                }
-            }
-
+            int last = LastAtOrBefore(incoming, address);
             if (last < 0)
             {
                 continue;
