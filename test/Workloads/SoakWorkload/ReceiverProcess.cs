@@ -34,6 +34,10 @@ internal sealed class ReceiverProcess : IDisposable
             info = new ProcessStartInfo(Environment.ProcessPath!, ["--receiver"]) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
         }
 
+        // Under `dotnet-trace collect -- <soak>` the child would inherit the tracer's port and wait there for a
+        // resume that never comes: the trace is of the soak, not of its receiver.
+        info.Environment.Remove("DOTNET_DiagnosticPorts");
+
         var process = Process.Start(info)!;
         string line = process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("The receiver process ended before it started.");
         return new ReceiverProcess(process, new Uri(line));
