@@ -55,7 +55,7 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     private readonly List<int> retry = [];
 
     /// <summary>Samples held back for one drain (see <see cref="NamesUnknownMethods"/>); at most 32, the rest go on at once.</summary>
-    private readonly NativeSamplerInterop.Sample[] held = new NativeSamplerInterop.Sample[32];
+    private readonly NativeSamplerInterop.Sample[] held = LongLivedArray.Allocate<NativeSamplerInterop.Sample>(32);
     private int heldCount;
     private readonly Dictionary<int, ulong> nativeFrames = [];
     private readonly ulong[] repaired = new ulong[2 * NativeSamplerInterop.MaxFrames];

@@ -53,7 +53,7 @@ internal sealed class NetTraceReaderPool
             }
         }
 
-        return GC.AllocateUninitializedArray<byte>(minimumLength);
+        return LongLivedArray.AllocateUninitialized<byte>(minimumLength);
     }
 
     public void ReturnBuffer(byte[] buffer)

@@ -128,8 +128,8 @@ internal sealed class NetTraceStackCache
         if (_count == _offsets.Length)
         {
             int stacks = Math.Max(64, _offsets.Length * 2);
-            Array.Resize(ref _offsets, stacks);
-            Array.Resize(ref _lengths, stacks);
+            LongLivedArray.Resize(ref _offsets, stacks);
+            LongLivedArray.Resize(ref _lengths, stacks);
         }
 
         if (_addressCount + frameCount > _addresses.Length)
@@ -140,7 +140,7 @@ internal sealed class NetTraceStackCache
                 size *= 2;
             }
 
-            Array.Resize(ref _addresses, Math.Min(size, Math.Max(MaxAddresses, _addressCount + frameCount)));
+            LongLivedArray.Resize(ref _addresses, Math.Min(size, Math.Max(MaxAddresses, _addressCount + frameCount)));
         }
 
         int offset = _addressCount;
