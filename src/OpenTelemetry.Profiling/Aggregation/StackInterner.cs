@@ -100,21 +100,21 @@ internal sealed class StackInterner
     {
         if (this.arenaUsed + frames > this.arena.Length)
         {
-            LongLivedArray.Resize(ref this.arena, Math.Max(this.arena.Length * 2, this.arenaUsed + frames));
+            Array.Resize(ref this.arena, Math.Max(this.arena.Length * 2, this.arenaUsed + frames));
         }
 
         if (this.count == this.offsets.Length)
         {
             int size = Math.Min(this.MaxStacks, this.offsets.Length * 2);
-            LongLivedArray.Resize(ref this.offsets, size);
-            LongLivedArray.Resize(ref this.lengths, size);
-            LongLivedArray.Resize(ref this.hashes, size);
+            Array.Resize(ref this.offsets, size);
+            Array.Resize(ref this.lengths, size);
+            Array.Resize(ref this.hashes, size);
         }
     }
 
     private void Rehash(int bucketCount)
     {
-        this.buckets = LongLivedArray.Allocate<int>(bucketCount);
+        this.buckets = new int[bucketCount];
         int mask = bucketCount - 1;
         for (int id = 0; id < this.count; id++)
         {

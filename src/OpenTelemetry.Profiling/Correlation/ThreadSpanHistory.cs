@@ -152,9 +152,9 @@ internal sealed class ThreadSpanHistory
 
     private sealed class Ring(int capacity)
     {
-        public long[] Timestamps { get; } = LongLivedArray.Allocate<long>(capacity);
+        public long[] Timestamps { get; } = new long[capacity];
 
-        public SpanKey[] States { get; } = LongLivedArray.Allocate<SpanKey>(capacity);
+        public SpanKey[] States { get; } = new SpanKey[capacity];
 
         public long Mask { get; } = capacity - 1;
     }

@@ -25,12 +25,10 @@ namespace OpenTelemetry.Profiling.Sampling;
 internal sealed unsafe class NativeCpuSampler : IDisposable
 {
     /// <summary>
-    /// The ring holds twice what all processors can write between two drains at the rate asked for, at least 64
-    /// samples (about 9 KB each: 600 KB, more than half a second of both cores' samples at the default rate on
-    /// these 2-core machines) and at most 4,096 (at 1000 Hz on 16 processors, 37 MB). It was at least 256
-    /// (2.4 MB, the largest block of native memory the profiler held) while the default rate fills 12 a drain.
+    /// The ring holds at least 256 samples (about 9 KB each, 2.4 MB), and twice what all processors can write
+    /// between two drains at the rate asked for, up to 4,096 (at 1000 Hz on 16 processors, 37 MB).
     /// </summary>
-    private const int MinRingBits = 6;
+    private const int MinRingBits = 8;
     private const int MaxRingBits = 12;
 
     /// <summary>Marks a thread of the profiler's own (or the runtime's EventPipe thread, which serves its sessions): never armed.</summary>
@@ -55,7 +53,7 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     private readonly List<int> retry = [];
 
     /// <summary>Samples held back for one drain (see <see cref="NamesUnknownMethods"/>); at most 32, the rest go on at once.</summary>
-    private readonly NativeSamplerInterop.Sample[] held = LongLivedArray.Allocate<NativeSamplerInterop.Sample>(32);
+    private readonly NativeSamplerInterop.Sample[] held = new NativeSamplerInterop.Sample[32];
     private int heldCount;
     private readonly Dictionary<int, ulong> nativeFrames = [];
     private readonly ulong[] repaired = new ulong[2 * NativeSamplerInterop.MaxFrames];

@@ -53,7 +53,7 @@ internal sealed class NetTraceReaderPool
             }
         }
 
-        return LongLivedArray.AllocateUninitialized<byte>(minimumLength);
+        return GC.AllocateUninitializedArray<byte>(minimumLength);
     }
 
     public void ReturnBuffer(byte[] buffer)

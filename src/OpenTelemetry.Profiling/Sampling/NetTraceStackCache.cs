@@ -12,12 +12,10 @@ namespace OpenTelemetry.Profiling.Sampling;
 /// </remarks>
 internal sealed class NetTraceStackCache
 {
-    // Empty until the first stack: a session without stack walks (the method session) never needs them, and
-    // 16 K addresses up front were 128 KB on the large-object heap per cache.
-    private ulong[] _addresses = [];
+    private ulong[] _addresses = new ulong[16 * 1024];
     private int _addressCount;
-    private int[] _offsets = [];
-    private int[] _lengths = [];
+    private int[] _offsets = new int[1024];
+    private int[] _lengths = new int[1024];
     private int _count;
     private uint _firstId;
 
@@ -127,20 +125,19 @@ internal sealed class NetTraceStackCache
     {
         if (_count == _offsets.Length)
         {
-            int stacks = Math.Max(64, _offsets.Length * 2);
-            LongLivedArray.Resize(ref _offsets, stacks);
-            LongLivedArray.Resize(ref _lengths, stacks);
+            Array.Resize(ref _offsets, _offsets.Length * 2);
+            Array.Resize(ref _lengths, _lengths.Length * 2);
         }
 
         if (_addressCount + frameCount > _addresses.Length)
         {
-            int size = Math.Max(1024, _addresses.Length);
+            int size = _addresses.Length;
             while (size < _addressCount + frameCount)
             {
                 size *= 2;
             }
 
-            LongLivedArray.Resize(ref _addresses, Math.Min(size, Math.Max(MaxAddresses, _addressCount + frameCount)));
+            Array.Resize(ref _addresses, Math.Min(size, Math.Max(MaxAddresses, _addressCount + frameCount)));
         }
 
         int offset = _addressCount;

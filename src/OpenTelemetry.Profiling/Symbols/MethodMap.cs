@@ -4,12 +4,10 @@ namespace OpenTelemetry.Profiling.Symbols;
 
 /// <summary>
 /// Maps native code addresses to methods, from the runtime's method load, rundown and ReadyToRun entry-point
-/// events. Writers (the method-event consumer) and readers (the native sampler's drain, which asks
-/// <see cref="StartOf"/> about frames, and aggregation, which resolves an interval's addresses in bulk) run on
-/// different threads, so every call takes a lock. New ranges are appended and merged lazily before a lookup,
-/// so a rundown of tens of thousands of methods costs one sort, not one insertion each. Ranges with the same
-/// name in the same module (a method's tiers; a generic method's instantiations, whose arguments the name
-/// leaves out) share one entry: one name string and one symbol.
+/// events. Writers (the method-event consumer) and readers (aggregation at the end of an interval) run on
+/// different threads, so every call takes a lock; both are rare next to samples, which carry raw addresses
+/// and are resolved in bulk once per interval. New ranges are appended and merged lazily before a lookup,
+/// so a rundown of tens of thousands of methods costs one sort, not one insertion each.
 /// </summary>
 internal sealed class MethodMap
 {
@@ -18,12 +16,6 @@ internal sealed class MethodMap
 
     /// <summary>At most this many addresses are remembered by <see cref="StartOf"/>; the cache starts over when full.</summary>
     internal const int MaxCachedStarts = 16_384;
-
-    /// <summary>
-    /// At most this many entries are kept for sharing; the table starts over when full, which costs only sharing.
-    /// In a soak a third of the names were repeats (700 KB of 1.7 MB of strings in the heap).
-    /// </summary>
-    internal const int MaxSharedEntries = 16_384;
 
     /// <summary>More new ranges than this in one merge (a rundown) empty the cache instead of being checked against it.</summary>
     private const int MaxRangesCheckedAgainstCache = 256;
@@ -39,7 +31,6 @@ internal sealed class MethodMap
     private readonly Dictionary<ulong, ulong> startCache = [];
     private long removals;
     private readonly Dictionary<ulong, string> moduleNames = [];
-    private readonly Dictionary<(string Name, ulong ModuleId), MethodEntry> sharedEntries = [];
     private readonly List<Range> pending = [];
     private Range[] ranges = [];
     private int rangeCount;
@@ -78,20 +69,9 @@ internal sealed class MethodMap
             return;
         }
 
-        string name = MethodNameFormatter.Format(typeName, methodName);
+        var entry = new MethodEntry(MethodNameFormatter.Format(typeName, methodName), moduleId);
         lock (this.gate)
         {
-            if (!this.sharedEntries.TryGetValue((name, moduleId), out var entry))
-            {
-                if (this.sharedEntries.Count >= MaxSharedEntries)
-                {
-                    this.sharedEntries.Clear();
-                }
-
-                entry = new MethodEntry(name, moduleId);
-                this.sharedEntries.Add((name, moduleId), entry);
-            }
-
             this.pending.Add(new Range(start, size, entry, this.sequence++));
         }
     }

@@ -21,43 +21,6 @@ public sealed class MethodMapTests
     }
 
     [TestMethod]
-    public void Resolve_ATiersCodeAndAnotherInstantiation_ShareOneSymbol_AModulesOwnDoesNot()
-    {
-        var map = new MethodMap();
-        map.AddModule(1, "/app/App.dll");
-        map.AddModule(2, "/app/Other.dll");
-        map.AddMethod(0x1000, 0x10, "App.Worker", "Run", 1); // tier 0
-        map.AddMethod(0x2000, 0x10, "App.Worker", "Run", 1); // tier 1
-        map.AddMethod(0x3000, 0x10, "App.Cache`1[System.Int32]", "Get", 1);
-        map.AddMethod(0x4000, 0x10, "App.Cache`1[System.Int64]", "Get", 1);
-        map.AddMethod(0x5000, 0x10, "App.Worker", "Run", 2);
-
-        Assert.AreSame(map.Resolve(0x1000), map.Resolve(0x2008), "one method, one symbol");
-        Assert.AreSame(map.Resolve(0x3000), map.Resolve(0x4000));
-        Assert.AreEqual("App.Cache`1.Get", map.Resolve(0x4000)?.Name);
-        Assert.AreNotSame(map.Resolve(0x1000), map.Resolve(0x5000));
-        Assert.AreEqual("Other.dll", map.Resolve(0x5000)?.ModuleName);
-        Assert.AreEqual("App.dll", map.Resolve(0x2000)?.ModuleName);
-    }
-
-    [TestMethod]
-    public void Resolve_AfterMoreNamesThanAreKeptForSharing_StillNamesEveryMethod()
-    {
-        var map = new MethodMap();
-        int count = MethodMap.MaxSharedEntries + 100;
-        for (int i = 0; i < count; i++)
-        {
-            map.AddMethod(0x10_0000 + ((ulong)i * 0x100), 0x40, "App.Generated", "M" + i, 0);
-        }
-
-        map.AddMethod(0x10, 0x10, "App.Generated", "M0", 0); // after the table started over
-        Assert.AreEqual("App.Generated.M0", map.Resolve(0x10_0000)?.Name);
-        Assert.AreEqual("App.Generated.M0", map.Resolve(0x10)?.Name);
-        Assert.AreEqual("App.Generated.M" + (count - 1), map.Resolve(0x10_0000 + ((ulong)(count - 1) * 0x100) + 0x3f)?.Name);
-        Assert.AreEqual(count + 1, map.Count);
-    }
-
-    [TestMethod]
     public void StartOf_GivesTheStartOfTheMethodHoldingTheAddress_OrZero()
     {
         var map = new MethodMap();
