@@ -20,6 +20,9 @@ namespace OpenTelemetry.Profiling.Sampling;
 /// <param name="readCode">Reads code bytes at an address (tests); by default this process's memory.</param>
 internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, CodeKind> classify, Func<ulong, byte[], bool>? readCode = null)
 {
+    /// <summary>At most this many interrupted addresses are remembered (under half a megabyte); the table starts over when full, as <see cref="Symbols.MethodMap.MaxCachedStarts"/> does.</summary>
+    private const int MaxRememberedLeaves = 16_384;
+
     /// <summary>A method's prologue as far as it moves the stack pointer, decoded once per method.</summary>
     private readonly Dictionary<ulong, Shape> shapes = [];
 
@@ -382,8 +385,7 @@ internal sealed class FrameRepair(Func<ulong, ulong> methodStart, Func<ulong, Co
             return null; // not remembered: the method may be named later, or its code readable
         }
 
-        // Bounded: 16,384 entries are under half a megabyte.
-        if (this.leaves.Count >= 16_384)
+        if (this.leaves.Count >= MaxRememberedLeaves)
         {
             this.leaves.Clear();
         }
