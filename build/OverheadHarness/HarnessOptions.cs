@@ -64,6 +64,11 @@ internal sealed class HarnessOptions
           --twin-baseline <name>
                               What the other twin runs: off (default), or a --twin-mode set-up, so that two
                               set-ups are compared directly (on against spans-only: what sampling adds).
+          --twin-baseline-build <dir>
+                              The other twin runs the harness built in <dir> (a copy of another commit's
+                              build/OverheadHarness/bin/Release/net10.0), and so that build's profiler. With
+                              --twin-baseline on the ratio is this build's profiler against that one's in the
+                              same seconds: a regression hunt between two commits.
           --twin-pin          Pin each twin to a core of its own (with taskset), swapping cores every 5 s, so
                               both get exactly one core and both cores' speeds: the scheduler no longer splits
                               the cores unevenly between them, and the profiler's threads take their CPU from
@@ -136,7 +141,10 @@ internal sealed class HarnessOptions
     public string TwinModeName => TwinModes.First(pair => pair.Value == this.TwinMode).Key;
 
     /// <summary>Gets the <c>--twin-baseline</c> name of <see cref="TwinBaseline"/>.</summary>
-    public string TwinBaselineName => TwinModes.First(pair => pair.Value == this.TwinBaseline).Key;
+    public string TwinBaselineName => TwinModes.First(pair => pair.Value == this.TwinBaseline).Key + (this.TwinBaselineBuild is null ? string.Empty : " (baseline build)");
+
+    /// <summary>Gets the directory of the other build the baseline twin runs (<c>--twin-baseline-build</c>), or null for this build.</summary>
+    public string? TwinBaselineBuild { get; private set; }
 
     // The set-ups --twin-mode names, one table for parsing and printing.
     private static readonly Dictionary<string, BlockMode> TwinModes = new()
@@ -237,6 +245,14 @@ internal sealed class HarnessOptions
                         ? baseline
                         : throw new FormatException($"--twin-baseline must be off, on, no-sampling or spans-only, got '{args[i]}'.");
                     break;
+                case "--twin-baseline-build":
+                    options.TwinBaselineBuild = Path.GetFullPath(Value(args, ref i));
+                    if (!File.Exists(Path.Combine(options.TwinBaselineBuild, "OverheadHarness.dll")))
+                    {
+                        throw new FormatException($"--twin-baseline-build needs a directory with the harness's build (OverheadHarness.dll); '{options.TwinBaselineBuild}' has none.");
+                    }
+
+                    break;
                 case "--study-stretch":
                     options.StudyStretch = TimeSpan.FromSeconds(Number(name, Value(args, ref i), 30, 3600));
                     break;
@@ -250,7 +266,12 @@ internal sealed class HarnessOptions
             throw new FormatException("--twin compares two set-ups of its own (--twin-mode, --twin-baseline): it cannot be combined with --window-study, --collector-down or --no-sampling-blocks.");
         }
 
-        if (options.TwinBaseline == options.TwinMode)
+        if (options.TwinBaselineBuild is not null && !options.Twin)
+        {
+            throw new FormatException("--twin-baseline-build is the build of --twin's baseline twin: it needs --twin.");
+        }
+
+        if (options.TwinBaseline == options.TwinMode && options.TwinBaselineBuild is null && options.TwinRole is null)
         {
             throw new FormatException($"--twin-baseline {options.TwinBaselineName} is the profiled twin's set-up too: there would be nothing to compare.");
         }

@@ -81,7 +81,7 @@ internal static class TwinRun
         // The profiled twin sends its profiles to this process, as an app sends them to a collector elsewhere:
         // receiving them (HTTP/2, parsing, keeping every request) is the collector's cost, not the profiler's.
         await using var collector = await LocalOtlpReceiver.StartAsync();
-        string[] twinArgs = [.. args.Where(arg => arg is not "--twin" and not "--twin-pin"), "--twin-collector", collector.GrpcEndpoint.ToString()];
+        string[] twinArgs = [.. TwinArguments(args), "--twin-collector", collector.GrpcEndpoint.ToString()];
         var a = new List<BlockResult>();
         var b = new List<BlockResult>();
         for (int block = 0; block < blocks; block++)
@@ -97,7 +97,9 @@ internal static class TwinRun
                 for (int twin = 0; twin < 2; twin++)
                 {
                     int index = twin;
-                    twins.Add(StartTwin(Roles[twin], Roles[twin] == profiled, options.TwinPin ? twin : null, twinArgs, start, result =>
+                    bool isProfiled = Roles[twin] == profiled;
+                    string? build = isProfiled ? null : options.TwinBaselineBuild;
+                    twins.Add(StartTwin(Roles[twin], isProfiled, build, options.TwinPin ? twin : null, twinArgs, start, result =>
                     {
                         results[index] = result;
                         PrintBlock((block / 2) + 1, Roles[index], result);
@@ -136,9 +138,32 @@ internal static class TwinRun
         return 0;
     }
 
-    private static Process StartTwin(string role, bool profiled, int? core, IReadOnlyList<string> args, long start, Action<BlockResult> onBlock)
+    /// <summary>The parent's arguments a twin gets: without the parent's own switches (the other build's harness may not know them).</summary>
+    private static IEnumerable<string> TwinArguments(IReadOnlyList<string> args)
+    {
+        for (int i = 0; i < args.Count; i++)
+        {
+            if (args[i] is "--twin-baseline-build")
+            {
+                i++;
+            }
+            else if (args[i] is not "--twin" and not "--twin-pin")
+            {
+                yield return args[i];
+            }
+        }
+    }
+
+    /// <summary>Starts one twin; <paramref name="build"/> is the directory of the other harness build it runs, or null for this one.</summary>
+    private static Process StartTwin(string role, bool profiled, string? build, int? core, IReadOnlyList<string> args, long start, Action<BlockResult> onBlock)
     {
         string host = Environment.ProcessPath ?? "dotnet";
+        bool viaDotnet = Path.GetFileNameWithoutExtension(host) == "dotnet";
+        if (build is not null && !viaDotnet)
+        {
+            host = Path.Combine(build, Path.GetFileName(host));
+        }
+
         var info = new ProcessStartInfo(core is null ? host : "taskset")
         {
             RedirectStandardOutput = true,
@@ -156,9 +181,9 @@ internal static class TwinRun
         }
 
         // Run as "dotnet OverheadHarness.dll" (the script) or as the apphost.
-        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+        if (viaDotnet)
         {
-            info.ArgumentList.Add(typeof(TwinRun).Assembly.Location);
+            info.ArgumentList.Add(build is null ? typeof(TwinRun).Assembly.Location : Path.Combine(build, "OverheadHarness.dll"));
         }
 
         foreach (string arg in args)
