@@ -25,10 +25,12 @@ namespace OpenTelemetry.Profiling.Sampling;
 internal sealed unsafe class NativeCpuSampler : IDisposable
 {
     /// <summary>
-    /// The ring holds at least 256 samples (about 9 KB each, 2.4 MB), and twice what all processors can write
-    /// between two drains at the rate asked for, up to 4,096 (at 1000 Hz on 16 processors, 37 MB).
+    /// The ring holds twice what all processors can write between two drains at the rate asked for, at least 64
+    /// samples (about 9 KB each: 600 KB, more than half a second of both cores' samples at the default rate on
+    /// these 2-core machines) and at most 4,096 (at 1000 Hz on 16 processors, 37 MB). It was at least 256
+    /// (2.4 MB, the largest block of native memory the profiler held) while the default rate fills 12 a drain.
     /// </summary>
-    private const int MinRingBits = 8;
+    private const int MinRingBits = 6;
     private const int MaxRingBits = 12;
 
     /// <summary>Marks a thread of the profiler's own (or the runtime's EventPipe thread, which serves its sessions): never armed.</summary>

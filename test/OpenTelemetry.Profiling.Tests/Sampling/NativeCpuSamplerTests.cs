@@ -142,6 +142,42 @@ public sealed class NativeCpuSamplerTests
     }
 
     [TestMethod]
+    public void Samples_EveryCoreBusyAtTheDefaultRate_NoneLostFromTheRing()
+    {
+        // The ring is sized for the rate (600 KB at the default on two cores): twice as many threads as cores,
+        // all spinning, must still find a free slot for every signal between two drains.
+        int rate = ProfilingOptions.DefaultTargetSamplesPerCpuSecond;
+        var periods = new ConcurrentDictionary<int, int>();
+        using var sampler = NativeCpuSampler.TryStart(rate, (tid, _, _, weight) => periods.AddOrUpdate(tid, weight, (_, w) => w + weight), _ => { }, _ => false, null, out string reason);
+        if (sampler is null)
+        {
+            Assert.Inconclusive("the native sampler is not available here: " + reason);
+        }
+
+        var cpu = new ConcurrentDictionary<int, TimeSpan>();
+        using var go = new ManualResetEventSlim(false);
+        var threads = Enumerable.Range(0, 2 * Environment.ProcessorCount).Select(_ => new Thread(() =>
+        {
+            go.Wait();
+            var before = ThreadCpu();
+            SpinFor(TimeSpan.FromMilliseconds(1500));
+            cpu[OsThread.CurrentId] = ThreadCpu() - before;
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        Thread.Sleep(1000); // the sampler finds new threads within half a second
+        go.Set();
+        threads.ForEach(t => t.Join());
+        Thread.Sleep(300);
+        sampler.Dispose();
+
+        double expected = cpu.Values.Sum(c => c.TotalSeconds) * rate;
+        int taken = cpu.Keys.Sum(tid => periods.GetValueOrDefault(tid));
+        Console.WriteLine($"{taken} periods for {cpu.Values.Sum(c => c.TotalMilliseconds):F0} ms of the spinners' CPU (expected about {expected:F0}); {sampler.Lost} lost");
+        Assert.AreEqual(0L, sampler.Lost, "no signal found the ring full");
+        Assert.AreEqual(expected, taken, expected * 0.3, "one period per 1/rate of each thread's CPU time");
+    }
+
+    [TestMethod]
     public void Profiler_ByDefault_TakesCpuFromTheNativeSampler_AndWithRuntimeFromTheRuntimesSampler()
     {
         // The build compiles the native sampler wherever it can run (Linux x64 and Arm64 with gcc, which CI installs).
