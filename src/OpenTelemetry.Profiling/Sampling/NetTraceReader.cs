@@ -24,7 +24,9 @@ internal sealed class NetTraceReader : IDisposable
     private const int MinSupportedTraceVersion = 4;
     private const int MaxSupportedTraceVersion = 5;
     private const int MaxTypeNameLength = 64;
-    private const int InitialBufferSize = 256 * 1024;
+
+    /// <summary>Room for one of the runtime's blocks (at most 100 KB) and what follows it; a larger block grows it.</summary>
+    private const int InitialBufferSize = 128 * 1024;
 
     /// <summary>The runtime's blocks are at most 100 KB; anything near this bound is corruption, not data.</summary>
     private const int MaxBlockSize = 64 * 1024 * 1024;

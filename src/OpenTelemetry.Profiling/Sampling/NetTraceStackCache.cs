@@ -12,10 +12,12 @@ namespace OpenTelemetry.Profiling.Sampling;
 /// </remarks>
 internal sealed class NetTraceStackCache
 {
-    private ulong[] _addresses = new ulong[16 * 1024];
+    // Empty until the first stack: a session without stack walks (the method session) never needs them, and
+    // 16 K addresses up front were 128 KB on the large-object heap per cache.
+    private ulong[] _addresses = [];
     private int _addressCount;
-    private int[] _offsets = new int[1024];
-    private int[] _lengths = new int[1024];
+    private int[] _offsets = [];
+    private int[] _lengths = [];
     private int _count;
     private uint _firstId;
 
@@ -125,13 +127,14 @@ internal sealed class NetTraceStackCache
     {
         if (_count == _offsets.Length)
         {
-            Array.Resize(ref _offsets, _offsets.Length * 2);
-            Array.Resize(ref _lengths, _lengths.Length * 2);
+            int stacks = Math.Max(64, _offsets.Length * 2);
+            Array.Resize(ref _offsets, stacks);
+            Array.Resize(ref _lengths, stacks);
         }
 
         if (_addressCount + frameCount > _addresses.Length)
         {
-            int size = _addresses.Length;
+            int size = Math.Max(1024, _addresses.Length);
             while (size < _addressCount + frameCount)
             {
                 size *= 2;

@@ -274,6 +274,23 @@ public sealed class NetTraceReaderTests
     }
 
     [TestMethod]
+    public void StackCache_UntilItsFirstStack_HoldsNoMemory()
+    {
+        // The method session's reader never sees a stack; each cache used to start with 136 KB of arrays.
+        var cache = new NetTraceStackCache();
+        Assert.AreEqual(0, cache.RetainedBytes);
+
+        var stack = cache.Add(1, 3);
+        stack[0] = 10;
+        stack[1] = 20;
+        stack[2] = 30;
+        cache.Add(2, 0);
+        CollectionAssert.AreEqual(new ulong[] { 10, 20, 30 }, cache.Get(1).ToArray());
+        Assert.AreEqual(0, cache.Get(2).Length);
+        Assert.IsGreaterThan(0L, cache.RetainedBytes);
+    }
+
+    [TestMethod]
     public void Read_WhenNoSequencePointEverArrives_KeepsStackCacheBounded()
     {
         var cache = new NetTraceStackCache(maxAddresses: 64, maxStacks: 8);
