@@ -4,10 +4,11 @@ namespace OpenTelemetry.Profiling.Symbols;
 
 /// <summary>
 /// Maps native code addresses to methods, from the runtime's method load, rundown and ReadyToRun entry-point
-/// events. Writers (the method-event consumer) and readers (aggregation at the end of an interval) run on
-/// different threads, so every call takes a lock; both are rare next to samples, which carry raw addresses
-/// and are resolved in bulk once per interval. New ranges are appended and merged lazily before a lookup,
-/// so a rundown of tens of thousands of methods costs one sort, not one insertion each.
+/// events. Writers (the method-event consumer) and readers (the native sampler's drain, which asks
+/// <see cref="StartOf"/> about frames and is mostly answered from its cache, and aggregation, which resolves an
+/// interval's addresses in bulk) run on different threads, so every call takes a lock. New ranges are appended
+/// and merged lazily before a lookup, so a rundown of tens of thousands of methods costs one sort, not one
+/// insertion each.
 /// </summary>
 internal sealed class MethodMap
 {
