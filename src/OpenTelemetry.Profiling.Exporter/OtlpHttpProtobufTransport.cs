@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using OpenTelemetry.Profiling.Exporter.Configuration;
 using OpenTelemetry.Profiling.Exporter.Grpc;
-using OpenTelemetry.Proto.Collector.Profiles.V1Development;
 
 namespace OpenTelemetry.Profiling.Exporter;
 
@@ -55,6 +54,6 @@ internal sealed class OtlpHttpProtobufTransport : OtlpProfileTransport
         bool isProtobuf = response.Content.Headers.ContentType?.MediaType == ContentType;
         return body.Length == 0 || !isProtobuf
             ? new OtlpExportResult(GrpcStatusCode.Ok, null)
-            : FromResponse(ExportProfilesServiceResponse.Parser.ParseFrom(body));
+            : OtlpResponseReader.ReadExportResponse(body);
     }
 }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Google.Protobuf;
 using OpenTelemetry.Profiling.Model;
 using OpenTelemetry.Proto.Collector.Profiles.V1Development;
@@ -17,25 +16,19 @@ namespace OpenTelemetry.Profiling.Exporter;
 /// map 1:1 onto the dictionary tables, so every index in the model is valid on the wire unchanged.
 /// The exporter does not build these messages: <see cref="OtlpRequestEncoding"/> writes the same bytes straight
 /// from the model. This form serves the transport's message overload, tests (as the reference those bytes are
-/// checked against) and the resource, which the encoding takes from <see cref="ToResource"/>.
+/// checked against), the resource's included (<see cref="OtlpResourceEncoding"/> writes it for the exporter).
 /// </summary>
 internal static class OtlpProfileConverter
 {
-    public const string ScopeName = "OpenTelemetry.Profiling";
-
-    private const string ServiceNameKey = "service.name";
-
     private static readonly ByteString ZeroTraceId = ByteString.CopyFrom(new byte[16]);
     private static readonly ByteString ZeroSpanId = ByteString.CopyFrom(new byte[8]);
-
-    public static string ScopeVersion { get; } = GetScopeVersion();
 
     public static ExportProfilesServiceRequest ToRequest(ProfileBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var scopeProfiles = new ScopeProfiles
         {
-            Scope = new InstrumentationScope { Name = ScopeName, Version = ScopeVersion },
+            Scope = new InstrumentationScope { Name = OtlpResourceEncoding.ScopeName, Version = OtlpResourceEncoding.ScopeVersion },
         };
         foreach (var profile in batch.Profiles)
         {
@@ -135,7 +128,7 @@ internal static class OtlpProfileConverter
                 continue;
             }
 
-            hasServiceName |= attribute.Key == ServiceNameKey;
+            hasServiceName |= attribute.Key == OtlpResourceEncoding.ServiceNameKey;
             result.Attributes.Add(new KeyValue { Key = attribute.Key, Value = value });
         }
 
@@ -144,8 +137,8 @@ internal static class OtlpProfileConverter
             // Backends group by service.name; the spec's fallback when none was configured.
             result.Attributes.Add(new KeyValue
             {
-                Key = ServiceNameKey,
-                Value = new AnyValue { StringValue = "unknown_service:" + GetProcessName() },
+                Key = OtlpResourceEncoding.ServiceNameKey,
+                Value = new AnyValue { StringValue = OtlpResourceEncoding.UnknownServiceName },
             });
         }
 
@@ -216,31 +209,5 @@ internal static class OtlpProfileConverter
         }
 
         return result;
-    }
-
-    private static string GetScopeVersion()
-    {
-        string? version = typeof(ProfileBatch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
-        if (string.IsNullOrEmpty(version))
-        {
-            return typeof(ProfileBatch).Assembly.GetName().Version?.ToString() ?? string.Empty;
-        }
-
-        // Drop the "+commit" build metadata the SDK appends.
-        int plus = version.IndexOf('+', StringComparison.Ordinal);
-        return plus < 0 ? version : version[..plus];
-    }
-
-    private static string GetProcessName()
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetCurrentProcess();
-            return process.ProcessName;
-        }
-        catch (InvalidOperationException)
-        {
-            return "dotnet";
-        }
     }
 }

@@ -101,7 +101,7 @@ internal abstract class OtlpProfileTransport : IDisposable
             // The connection broke while the response was read.
             return OtlpExportResult.Failure(GrpcStatusCode.Unavailable, ex.Message);
         }
-        catch (Exception ex) when (ex is InvalidDataException or InvalidProtocolBufferException)
+        catch (InvalidDataException ex)
         {
             return OtlpExportResult.Failure(GrpcStatusCode.Internal, ex.Message);
         }
@@ -117,11 +117,6 @@ internal abstract class OtlpProfileTransport : IDisposable
     protected abstract HttpRequestMessage CreateRequest(byte[] payload, bool compressed, TimeSpan attemptTimeout);
 
     protected abstract Task<OtlpExportResult> ReadResponseAsync(HttpResponseMessage response, CancellationToken cancellationToken);
-
-    protected static OtlpExportResult FromResponse(ExportProfilesServiceResponse response) =>
-        response.PartialSuccess is { } partial
-            ? new OtlpExportResult(GrpcStatusCode.Ok, null, partial.RejectedProfiles, partial.ErrorMessage)
-            : new OtlpExportResult(GrpcStatusCode.Ok, null);
 
     /// <summary>
     /// Reads <c>Retry-After</c> (delay-seconds or an HTTP-date) as a delay from now; null when absent or

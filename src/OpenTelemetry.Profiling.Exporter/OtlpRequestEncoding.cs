@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using OpenTelemetry.Profiling.Model;
 
 namespace OpenTelemetry.Profiling.Exporter;
@@ -11,8 +10,8 @@ namespace OpenTelemetry.Profiling.Exporter;
 /// into the oldest generation, where the app's GC then had to collect them.
 /// <para>
 /// <see cref="Measure"/> sizes the request (the splitter needs the size before deciding to cut the batch);
-/// <see cref="ToArray"/> writes it in one buffer. The resource, a handful of attributes, goes through the
-/// generated message.
+/// <see cref="ToArray"/> writes it in one buffer. The resource is <see cref="OtlpResourceEncoding"/>'s; so the
+/// export path does not load the protobuf library at all (the generated messages serve tests and the receiver).
 /// </para>
 /// </summary>
 internal sealed class OtlpRequestEncoding
@@ -94,8 +93,8 @@ internal sealed class OtlpRequestEncoding
     private OtlpRequestEncoding(ProfileBatch batch)
     {
         this.batch = batch;
-        this.resource = OtlpProfileConverter.ToResource(batch.Resource).ToByteArray();
-        this.scopeSize = StringFieldSize(OtlpProfileConverter.ScopeName) + StringFieldSize(OtlpProfileConverter.ScopeVersion);
+        this.resource = OtlpResourceEncoding.Encode(batch.Resource);
+        this.scopeSize = StringFieldSize(OtlpResourceEncoding.ScopeName) + StringFieldSize(OtlpResourceEncoding.ScopeVersion);
         this.profileSizes = new int[batch.Profiles.Count];
         this.scopeProfilesSize = ProtoWriter.DelimitedSize(this.scopeSize);
         for (int i = 0; i < this.profileSizes.Length; i++)
@@ -128,8 +127,8 @@ internal sealed class OtlpRequestEncoding
         writer.BytesField(ResourceProfilesResource, this.resource);
         writer.StartDelimited(ResourceProfilesScopeProfiles, this.scopeProfilesSize);
         writer.StartDelimited(ScopeProfilesScope, this.scopeSize);
-        WriteNonEmptyString(ref writer, ScopeName, OtlpProfileConverter.ScopeName);
-        WriteNonEmptyString(ref writer, ScopeVersion, OtlpProfileConverter.ScopeVersion);
+        WriteNonEmptyString(ref writer, ScopeName, OtlpResourceEncoding.ScopeName);
+        WriteNonEmptyString(ref writer, ScopeVersion, OtlpResourceEncoding.ScopeVersion);
         for (int i = 0; i < this.profileSizes.Length; i++)
         {
             writer.StartDelimited(ScopeProfilesProfiles, this.profileSizes[i]);

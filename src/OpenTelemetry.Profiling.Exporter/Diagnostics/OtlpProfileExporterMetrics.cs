@@ -19,7 +19,7 @@ internal sealed class OtlpProfileExporterMetrics : IDisposable
     public const string ReasonShutdown = "shutdown";
 
     private static readonly ConcurrentDictionary<OtlpProfileExporterMetrics, byte> Live = new();
-    private static readonly Meter Meter = new(MeterName, OtlpProfileConverter.ScopeVersion);
+    private static readonly Meter Meter = new(MeterName, OtlpResourceEncoding.ScopeVersion);
 
     private static readonly Counter<long> SucceededCounter = Meter.CreateCounter<long>(
         "profiling.exporter.exports.succeeded", "{export}", "Export calls the endpoint accepted, partial successes included.");

@@ -4,7 +4,6 @@ using System.Net.Http.Headers;
 using Google.Protobuf;
 using OpenTelemetry.Profiling.Exporter.Configuration;
 using OpenTelemetry.Proto.Collector.Profiles.V1Development;
-using OpenTelemetry.Proto.Google.Rpc;
 
 namespace OpenTelemetry.Profiling.Exporter.Grpc;
 
@@ -18,8 +17,6 @@ internal sealed class GrpcTransport : OtlpProfileTransport
 
     // The grpc-timeout header allows at most eight digits.
     private const long MaxGrpcTimeoutMilliseconds = 99_999_999;
-
-    private const string RetryInfoTypeUrl = "type.googleapis.com/google.rpc.RetryInfo";
 
     private static readonly MediaTypeHeaderValue GrpcContentType = new(GrpcFrame.ContentType);
 
@@ -69,17 +66,9 @@ internal sealed class GrpcTransport : OtlpProfileTransport
             // gRPC sends binary headers base64-encoded, usually without padding.
             string encoded = values.First().Trim();
             encoded = encoded.PadRight(encoded.Length + ((4 - (encoded.Length % 4)) % 4), '=');
-            var status = Status.Parser.ParseFrom(Convert.FromBase64String(encoded));
-            foreach (var detail in status.Details)
-            {
-                if (detail.TypeUrl == RetryInfoTypeUrl && detail.TryUnpack<RetryInfo>(out var retryInfo) && retryInfo.RetryDelay is { } delay)
-                {
-                    var value = delay.ToTimeSpan();
-                    return value < TimeSpan.Zero ? TimeSpan.Zero : value;
-                }
-            }
+            return OtlpResponseReader.ReadRetryDelay(Convert.FromBase64String(encoded));
         }
-        catch (Exception ex) when (ex is FormatException or InvalidProtocolBufferException or InvalidOperationException or ArgumentException)
+        catch (Exception ex) when (ex is FormatException or InvalidDataException)
         {
             // Unreadable advice is no advice.
         }
@@ -161,7 +150,7 @@ internal sealed class GrpcTransport : OtlpProfileTransport
             message = OtlpGzip.Decompress(message, MaxResponseBytes);
         }
 
-        return FromResponse(ExportProfilesServiceResponse.Parser.ParseFrom(message.Span));
+        return OtlpResponseReader.ReadExportResponse(message.Span);
     }
 
     private static bool TryReadStatus(HttpHeaders headers, out GrpcStatusCode status, out string? message)
