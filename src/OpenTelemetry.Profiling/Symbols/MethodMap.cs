@@ -21,6 +21,9 @@ internal sealed class MethodMap
     /// <summary>More new ranges than this in one merge (a rundown) empty the cache instead of being checked against it.</summary>
     private const int MaxRangesCheckedAgainstCache = 256;
 
+    /// <summary>What the pending list keeps across merges: room for a batch of compiled methods, not for a rundown.</summary>
+    private const int PendingCapacityKept = 256;
+
     private readonly Lock gate = new();
 
     /// <summary>
@@ -74,6 +77,18 @@ internal sealed class MethodMap
         lock (this.gate)
         {
             this.pending.Add(new Range(start, size, entry, this.sequence++));
+        }
+    }
+
+    /// <summary>Gets the room the list of not yet merged methods holds on to (for tests).</summary>
+    internal int PendingCapacity
+    {
+        get
+        {
+            lock (this.gate)
+            {
+                return this.pending.Capacity;
+            }
         }
     }
 
@@ -245,6 +260,13 @@ internal sealed class MethodMap
         this.rangeCount = capacity - gap;
         this.ForgetCachedStarts(incoming[..newCount]);
         this.pending.Clear();
+
+        // The start-up rundown adds every method at once (tens of thousands); later merges take a few
+        // compiled methods at a time. A list grown for the rundown would keep its large-object array for good.
+        if (this.pending.Capacity > PendingCapacityKept)
+        {
+            this.pending.Capacity = PendingCapacityKept;
+        }
     }
 
     /// <summary>

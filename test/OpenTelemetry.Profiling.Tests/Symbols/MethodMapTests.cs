@@ -146,6 +146,31 @@ public sealed class MethodMapTests
     }
 
     [TestMethod]
+    public void Resolve_AfterTheRundownsMerge_DoesNotKeepRoomForAnotherRundown()
+    {
+        // The rundown adds every method at once; the list that took them (a 640 KB array for 20,000) must not
+        // stay in the app's large-object heap for the life of the service, only room for what trickles in after.
+        var map = new MethodMap();
+        for (int i = 0; i < 20_000; i++)
+        {
+            map.AddMethod(0x100000 + ((ulong)i * 0x100), 0x80, "T", "M", 0);
+        }
+
+        Assert.IsGreaterThanOrEqualTo(20_000, map.PendingCapacity);
+        Assert.AreEqual("T.M", map.Resolve(0x100000)?.Name);
+        Assert.IsLessThanOrEqualTo(256, map.PendingCapacity);
+
+        for (int i = 0; i < 10; i++)
+        {
+            map.AddMethod(0x8000000 + ((ulong)i * 0x100), 0x80, "T", "Late", 0);
+        }
+
+        Assert.AreEqual("T.Late", map.Resolve(0x8000000)?.Name);
+        Assert.AreEqual(20_010, map.Count);
+        Assert.IsLessThanOrEqualTo(256, map.PendingCapacity);
+    }
+
+    [TestMethod]
     public void StartOf_AsMethodsKeepArriving_AnswersAsTheWholeMapDoes()
     {
         // StartOf remembers its answers; methods added later (sized or not, before, inside or after a known
