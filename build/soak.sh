@@ -5,9 +5,9 @@
 #
 #   ./build/soak.sh [minutes] [--baseline]      default 30 minutes
 #
-# --baseline runs the same workload with profiling off alongside (same SDK, same threads; the two share the
-# cores) and prints the profiled process's RSS minus the baseline's, at start and at end: the profiler's own
-# memory.
+# --baseline runs the same workload with profiling off alongside (same SDK, same threads, its own receiver
+# process; the two share the cores) and prints the profiled process's RSS minus the baseline's, at start, at
+# end and over the minutes: the profiler's own memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes=30
@@ -49,3 +49,9 @@ read -r on_start on_end < <(sed -nE "$rss_line" "$on_log") || { echo "no RSS lin
 read -r base_start base_end < <(sed -nE "$rss_line" "$base_log") || { echo "no RSS line in the baseline's output" >&2; exit 1; }
 awk -v a="$on_start" -v b="$base_start" -v c="$on_end" -v d="$base_end" \
   'BEGIN { printf "profiler rss overhead (profiled - baseline): at start %+.1f MB, at end %+.1f MB\n", a - b, c - d }'
+# Each minute's reading, from minute 2 (past start-up) on: one reading moves by a MB or two (the page cache,
+# the GC's timing), so the spread over the run says more about "flat" than the end alone.
+awk 'FNR == NR && /^ +[0-9]+ +[0-9.]+( |$)/ { on[$1] = $2; next }
+     /^ +[0-9]+ +[0-9.]+( |$)/ && ($1 in on) && $1 >= 2 { d = on[$1] - $2; n++; sum += d; if (n == 1 || d < lo) lo = d; if (n == 1 || d > hi) hi = d; last = $1 }
+     END { if (n > 0) printf "profiler rss overhead by minute, minutes 2-%d: min %+.1f MB, mean %+.1f MB, max %+.1f MB\n", last, lo, sum / n, hi }' \
+  "$on_log" "$base_log"
