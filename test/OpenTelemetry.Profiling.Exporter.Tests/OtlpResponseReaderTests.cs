@@ -113,6 +113,19 @@ public sealed class OtlpResponseReaderTests
     }
 
     [TestMethod]
+    public void GrpcRetryDelay_FromTheStatusDetailsHeader_ReadsUnpaddedBase64_AndTakesUnreadableAdviceAsNone()
+    {
+        var status = new Status { Code = 8 };
+        status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(2)) }));
+        string unpadded = Convert.ToBase64String(status.ToByteArray()).TrimEnd('=');
+
+        Assert.AreEqual(TimeSpan.FromSeconds(2), GrpcTransport.ReadRetryDelay(Headers(unpadded)));
+        Assert.IsNull(GrpcTransport.ReadRetryDelay(Headers("not base64 at all!")));
+        Assert.IsNull(GrpcTransport.ReadRetryDelay(Headers(Convert.ToBase64String([0x1A, 0x05, 0x0A]))), "a detail longer than the status");
+        Assert.IsNull(GrpcTransport.ReadRetryDelay(new HttpResponseMessage().Headers));
+    }
+
+    [TestMethod]
     public void EncodeResource_WritesTheBytesTheGeneratedMessageWrites_ForEveryValueKind()
     {
         var resource = ResourceBuilder.CreateEmpty().AddAttributes(
@@ -147,6 +160,13 @@ public sealed class OtlpResponseReaderTests
         var parsed = OpenTelemetry.Proto.Resource.V1.Resource.Parser.ParseFrom(written);
         Assert.AreEqual("service.name", parsed.Attributes[^1].Key);
         Assert.StartsWith("unknown_service:", parsed.Attributes[^1].Value.StringValue);
+    }
+
+    private static System.Net.Http.Headers.HttpResponseHeaders Headers(string statusDetails)
+    {
+        var headers = new HttpResponseMessage().Headers;
+        headers.TryAddWithoutValidation(GrpcFrame.StatusDetailsHeader, statusDetails);
+        return headers;
     }
 
     // A varint field 9, a fixed32 field 10, a fixed64 field 11 and a length-delimited field 12.

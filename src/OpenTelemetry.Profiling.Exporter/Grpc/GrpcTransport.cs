@@ -56,7 +56,7 @@ internal sealed class GrpcTransport : OtlpProfileTransport
     /// </summary>
     internal static TimeSpan? ReadRetryDelay(HttpHeaders headers)
     {
-        if (!headers.TryGetValues(GrpcFrame.StatusDetailsHeader, out var values))
+        if (!headers.TryGetValues(GrpcFrame.StatusDetailsHeader, out var values) || values.FirstOrDefault() is not { } value)
         {
             return null;
         }
@@ -64,7 +64,7 @@ internal sealed class GrpcTransport : OtlpProfileTransport
         try
         {
             // gRPC sends binary headers base64-encoded, usually without padding.
-            string encoded = values.First().Trim();
+            string encoded = value.Trim();
             encoded = encoded.PadRight(encoded.Length + ((4 - (encoded.Length % 4)) % 4), '=');
             return OtlpResponseReader.ReadRetryDelay(Convert.FromBase64String(encoded));
         }
