@@ -41,22 +41,7 @@ internal static class OtlpResponseReader
             {
                 // A message field seen twice is merged, as parsers do: later scalars win.
                 partial = true;
-                var partialReader = new ProtoReader(reader.ReadLengthDelimited());
-                while (partialReader.TryReadTag(out int partialField, out int partialWireType))
-                {
-                    if (partialField == PartialSuccessRejectedProfiles && partialWireType == ProtoWriter.Varint)
-                    {
-                        rejected = (long)partialReader.ReadVarint();
-                    }
-                    else if (partialField == PartialSuccessErrorMessage && partialWireType == ProtoWriter.LengthDelimited)
-                    {
-                        errorMessage = partialReader.ReadString();
-                    }
-                    else
-                    {
-                        partialReader.Skip(partialWireType);
-                    }
-                }
+                MergePartialSuccess(reader.ReadLengthDelimited(), ref rejected, ref errorMessage);
             }
             else
             {
@@ -128,22 +113,7 @@ internal static class OtlpResponseReader
             }
 
             present = true;
-            var durationReader = new ProtoReader(reader.ReadLengthDelimited());
-            while (durationReader.TryReadTag(out int durationField, out int durationWireType))
-            {
-                if (durationField == DurationSeconds && durationWireType == ProtoWriter.Varint)
-                {
-                    seconds = (long)durationReader.ReadVarint();
-                }
-                else if (durationField == DurationNanos && durationWireType == ProtoWriter.Varint)
-                {
-                    nanos = (int)durationReader.ReadVarint();
-                }
-                else
-                {
-                    durationReader.Skip(durationWireType);
-                }
-            }
+            MergeDuration(reader.ReadLengthDelimited(), ref seconds, ref nanos);
         }
 
         if (!present)
@@ -160,5 +130,45 @@ internal static class OtlpResponseReader
         // The range check keeps this within TimeSpan: 315,576,000,000 s is about 3.2e18 ticks.
         var delay = TimeSpan.FromTicks((seconds * TimeSpan.TicksPerSecond) + (nanos / 100));
         return delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
+    }
+
+    private static void MergePartialSuccess(ReadOnlySpan<byte> partialSuccess, ref long rejected, ref string errorMessage)
+    {
+        var reader = new ProtoReader(partialSuccess);
+        while (reader.TryReadTag(out int field, out int wireType))
+        {
+            if (field == PartialSuccessRejectedProfiles && wireType == ProtoWriter.Varint)
+            {
+                rejected = (long)reader.ReadVarint();
+            }
+            else if (field == PartialSuccessErrorMessage && wireType == ProtoWriter.LengthDelimited)
+            {
+                errorMessage = reader.ReadString();
+            }
+            else
+            {
+                reader.Skip(wireType);
+            }
+        }
+    }
+
+    private static void MergeDuration(ReadOnlySpan<byte> duration, ref long seconds, ref int nanos)
+    {
+        var reader = new ProtoReader(duration);
+        while (reader.TryReadTag(out int field, out int wireType))
+        {
+            if (field == DurationSeconds && wireType == ProtoWriter.Varint)
+            {
+                seconds = (long)reader.ReadVarint();
+            }
+            else if (field == DurationNanos && wireType == ProtoWriter.Varint)
+            {
+                nanos = (int)reader.ReadVarint();
+            }
+            else
+            {
+                reader.Skip(wireType);
+            }
+        }
     }
 }

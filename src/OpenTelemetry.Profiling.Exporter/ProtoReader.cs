@@ -95,7 +95,7 @@ internal ref struct ProtoReader(ReadOnlySpan<byte> data)
             case ProtoWriter.LengthDelimited:
                 _ = this.ReadLengthDelimited();
                 break;
-            case 5: // fixed32
+            case ProtoWriter.Fixed32:
                 this.Advance(4);
                 break;
             default:

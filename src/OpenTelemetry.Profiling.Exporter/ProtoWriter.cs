@@ -14,6 +14,7 @@ internal ref struct ProtoWriter(Span<byte> buffer)
     public const int Varint = 0;
     public const int Fixed64 = 1;
     public const int LengthDelimited = 2;
+    public const int Fixed32 = 5;
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
