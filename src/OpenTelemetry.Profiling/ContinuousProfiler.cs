@@ -344,6 +344,11 @@ internal sealed class ContinuousProfiler : IDisposable
 
                 SpanTracker.RemoveDeadThreads(Stopwatch.GetTimestamp() - (30 * Stopwatch.Frequency));
                 SpanNames.Trim();
+
+                // What the interval freed in the C heap (EventPipe's event buffers, the JIT's scratch memory
+                // for the profiler's methods tiering up, the export's compressor) goes back to the OS: glibc
+                // would keep each arena's peak resident until the next wall window trims it a minute later.
+                NativeHeap.Trim();
             }
             catch (Exception ex)
             {

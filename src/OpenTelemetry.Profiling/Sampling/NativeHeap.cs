@@ -6,7 +6,10 @@ namespace OpenTelemetry.Profiling.Sampling;
 /// Gives the C heap's free pages back to the operating system. EventPipe keeps a session's events in buffers
 /// from the C heap and frees them when the session ends, but glibc keeps freed memory in its arenas, so every
 /// sampling window and the start-up rundown would leave their peak buffer use in the process's resident set.
-/// Linux with glibc only; elsewhere (or with a C library that lacks <c>malloc_trim</c>) it does nothing.
+/// Called after the rundown, after each sampling window and after each export interval (0.2-2.3 ms a call in
+/// the soak, whose C heap spans 16 arenas and about 30 MB). It trims the whole process's C heap, the app's
+/// free pages included. Linux with glibc only; elsewhere (or with a C library that lacks <c>malloc_trim</c>)
+/// it does nothing.
 /// </summary>
 internal static partial class NativeHeap
 {
