@@ -5,6 +5,7 @@ using OpenTelemetry.Resources;
 namespace OpenTelemetry.Profiling.Tests.Sampling;
 
 [TestClass]
+[DoNotParallelize] // reads the process's resident set, and starts a profiler
 public sealed class NativeHeapTests
 {
     public TestContext TestContext { get; set; } = null!;
