@@ -136,10 +136,15 @@ public sealed class NativeCpuSamplerTests
         Console.WriteLine($"{mine.Count} samples standing for {periods} periods of the busy thread for {cpu.TotalMilliseconds:F0} ms of its CPU (expected about {expected:F0}); {sampler.NativeOnly} native-only, {sampler.Lost} lost, {sampler.Unmonitored} unmonitored");
         Assert.AreEqual(expected, periods, expected * 0.3, "one period per 1/rate of the thread's own CPU time, none lost");
         Assert.IsTrue(mine.All(s => s.Time >= start && s.Time <= end), "timestamps on the Stopwatch clock, within the thread's run");
+        // The spinning thread calls native code too (the clock; the /proc read of its CPU time): a sample caught there
+        // whose frame chain leads to no managed caller is charged to the thread's native frame (1 in 12 runs had one).
         var code = NativeCpuSampler.CodeMap.Read();
-        var offending = mine.Where(s => s.Stack.Length == 0 || s.Stack.Any(a => code.Classify(a) != CodeKind.Managed))
+        int nativeOnly = mine.Count(s => s.Stack is [NativeThreadFrames.Other]);
+        Console.WriteLine($"{nativeOnly} of the busy thread's samples found no managed frame");
+        var offending = mine.Where(s => s.Stack is not [NativeThreadFrames.Other] && (s.Stack.Length == 0 || s.Stack.Any(a => code.Classify(a) != CodeKind.Managed)))
             .Select(s => $"[{string.Join(" ", s.Stack.Select(a => $"{a:x}:{code.Classify(a)}"))}]").ToList();
         Assert.IsEmpty(offending, $"only managed frames are kept; {offending.Count} of {mine.Count} samples hold others: {string.Join(" ", offending.Take(5))}");
+        Assert.IsLessThanOrEqualTo(Math.Max(2, mine.Count / 20), nativeOnly, $"the spinning thread runs managed code: {nativeOnly} of {mine.Count} samples found no managed frame");
         Assert.IsTrue(mine.Count(s => s.Stack.Length >= 3) >= mine.Count * 0.9, $"frame pointers lead back through the callers: {mine.Count(s => s.Stack.Length >= 3)} of {mine.Count} samples have 3 managed frames or more; lengths {string.Join(",", mine.Select(s => s.Stack.Length))}");
     }
 
