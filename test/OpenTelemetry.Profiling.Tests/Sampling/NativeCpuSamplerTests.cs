@@ -259,10 +259,16 @@ public sealed class NativeCpuSamplerTests
         }
 
         string seen = string.Join(", ", callers.Select(c => $"{c.Key}: {c.Value}"));
+        Console.WriteLine($"in the loop {inLoop}, deep {deep}, with its caller {withCaller}, callers put back {profiler.NativeSampler.ReplacementCallersRestored} ({seen})");
         Assert.IsTrue(inLoop >= 50, $"samples in the loop: {inLoop}");
         Assert.IsTrue(deep >= inLoop * 0.9, $"samples at least {depth} calls below the loop: {deep} of {inLoop}");
         Assert.IsTrue(withCaller >= inLoop * 0.95, $"the loop's samples with its caller right below it: {withCaller} of {inLoop} ({seen})");
-        Assert.IsTrue(profiler.NativeSampler.ReplacementCallersRestored >= withCaller / 2, $"callers put back in place of a leftover address: {profiler.NativeSampler.ReplacementCallersRestored}, samples in the loop {inLoop}");
+
+        // The loop runs its tier-0 version first, for a fixed amount of CPU (about 230 ms at depth 48) before it moves to
+        // the replacement, and for 800 ms of wall time in all: on a busy machine most of its samples can be tier-0's
+        // (30 of 79 were the replacement's in one such run, 112 of 159 alone). What matters is that the replacement was
+        // sampled often enough that the check above fails if its callers are not put back.
+        Assert.IsTrue(profiler.NativeSampler.ReplacementCallersRestored >= inLoop / 10, $"callers put back in place of a leftover address: {profiler.NativeSampler.ReplacementCallersRestored}, samples in the loop {inLoop}");
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
