@@ -20,7 +20,7 @@ internal sealed class ExampleOptions
           --rps <n>                  Target requests per second of all clients together; above 1000 per
                                      client, clients send back to back. Default 200.
           --profile-interval <time>  Profile export interval (1s to 10m). Default: the profiler's (one sampling
-                                     cycle, so that every profile holds a sampling window).
+                                     cycle, 10s).
           --port <n>                 Port of the service on 127.0.0.1; 0 picks a free one. Default 0.
           --help                     Show this text.
         """;

@@ -99,7 +99,12 @@ internal sealed class ContinuousProfiler : IDisposable
         }
 
         ProfilingEventSource.Log.ProfilerStarted((int)this.options.ExportInterval.TotalMilliseconds);
-        if (this.options.ExportIntervalShorterThanCycle)
+
+        // With native CPU samples every interval has CPU samples; the windows serve the wall profile alone and, at
+        // the default duty cycle, keep a cycle of whole intervals of their own (about a minute; most intervals have
+        // no window by design), or do not run at all without a wall profile. Only a cycle the user set is checked.
+        bool windowsOnTheirOwnCycle = this.nativeSampler is not null && (!this.options.IsSamplingDutyCycleSet || !this.options.WallTimeEnabled);
+        if (this.options.ExportIntervalShorterThanCycle && !windowsOnTheirOwnCycle)
         {
             ProfilingEventSource.Log.ExportIntervalShorterThanSamplingCycle((int)this.options.ExportInterval.TotalMilliseconds, (int)this.options.SamplingCycle.TotalMilliseconds);
         }

@@ -32,9 +32,11 @@ public sealed class ProfilingOptions
     /// <summary>
     /// Gets or sets how often samples are aggregated into profiles and exported. Default: the sampling cycle
     /// (<see cref="SamplingWindow"/> ÷ <see cref="SamplingDutyCycle"/>, 10 seconds by default), at least
-    /// 10 seconds and at most 10 minutes; 10 seconds when sampling is continuous. So each profile holds a
-    /// window's CPU and wall samples: an interval shorter than the cycle leaves some profiles without any
-    /// (the profiler reports that as a warning). Allowed: 1 second to 10 minutes.
+    /// 10 seconds and at most 10 minutes; 10 seconds when sampling is continuous. With the native sampler every
+    /// profile has CPU samples and the wall windows keep a cycle of whole intervals of their own (about a minute).
+    /// With the runtime's sampler each profile then holds a window's CPU and wall samples: an interval shorter
+    /// than the cycle leaves some profiles without any (the profiler reports that as a warning, as it does with
+    /// the native sampler when the duty cycle is set and the wall profile is on). Allowed: 1 second to 10 minutes.
     /// Environment: <c>OTEL_DOTNET_PROFILING_EXPORT_INTERVAL</c> (milliseconds).
     /// </summary>
     public TimeSpan ExportInterval
@@ -164,8 +166,8 @@ public sealed class ProfilingOptions
     }
 
     /// <summary>
-    /// Gets or sets a value indicating whether spans that may have profile samples (those during which a sampling
-    /// window was open) get the attribute <c>pyroscope.profile.id</c> = their span id, which Grafana's
+    /// Gets or sets a value indicating whether spans that may have profile samples (every span with the native
+    /// sampler; with the runtime's sampler, those during which a sampling window was open) get the attribute <c>pyroscope.profile.id</c> = their span id, which Grafana's
     /// trace-to-profile link looks for. Default: <see langword="false"/>.
     /// Environment: <c>OTEL_DOTNET_PROFILING_PYROSCOPE_PROFILE_ID</c>.
     /// </summary>

@@ -38,6 +38,38 @@ public sealed class SamplingSchedulerTests
     }
 
     [TestMethod]
+    public void AnExportIntervalShorterThanTheCycle_IsAWarning_OnlyWhereIntervalsGoWithoutCpuOrAChosenWallWindow()
+    {
+        // Each case its own interval, so that other tests' profilers running meanwhile cannot be mistaken for it.
+        using var listener = new ProfilingEventListener();
+        bool Warned(int intervalMs, ProfilingOptions options)
+        {
+            options.ExportInterval = TimeSpan.FromMilliseconds(intervalMs);
+            using (var profiler = new ContinuousProfiler(options, [], () => ResourceBuilder.CreateEmpty().Build()))
+            {
+                Assert.IsTrue(profiler.Start());
+            }
+
+            return listener.Messages.Any(m => m.StartsWith($"The export interval ({intervalMs} ms) is shorter than the sampling cycle", StringComparison.Ordinal));
+        }
+
+        Assert.IsTrue(Warned(3_217, new ProfilingOptions { CpuSampler = CpuSampler.Runtime }), "the runtime's sampler: intervals between windows have no CPU samples");
+        Assert.IsFalse(Warned(3_229, new ProfilingOptions { CpuSampler = CpuSampler.Runtime, SamplingDutyCycle = 1 }), "continuous sampling has no cycle");
+        using (var probe = new ContinuousProfiler(new ProfilingOptions { ExportInterval = TimeSpan.FromMinutes(10), WallTimeEnabled = false }, [], () => ResourceBuilder.CreateEmpty().Build()))
+        {
+            Assert.IsTrue(probe.Start());
+            if (probe.NativeSampler is null)
+            {
+                return; // the native sampler's cases need it
+            }
+        }
+
+        Assert.IsFalse(Warned(3_251, new ProfilingOptions()), "the native sampler by default: CPU in every interval, the wall windows on a cycle of whole intervals");
+        Assert.IsFalse(Warned(3_259, new ProfilingOptions { SamplingDutyCycle = 0.1, WallTimeEnabled = false }), "the native sampler without a wall profile: no windows at all");
+        Assert.IsTrue(Warned(3_271, new ProfilingOptions { SamplingDutyCycle = 0.1 }), "the native sampler with a duty cycle set: wall windows on that cycle, missing from some intervals");
+    }
+
+    [TestMethod]
     public void Windows_AreAnnouncedInSelfDiagnostics_WhenTheyOpenAndClose()
     {
         using var listener = new ProfilingEventListener();
