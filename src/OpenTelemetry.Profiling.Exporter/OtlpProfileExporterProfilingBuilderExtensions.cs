@@ -50,9 +50,11 @@ public static class OtlpProfileExporterProfilingBuilderExtensions
         {
             var exporterOptions = serviceProvider.GetRequiredService<IOptionsMonitor<OtlpProfileExporterOptions>>().Get(optionsName);
 
-            // Like the OpenTelemetry SDK: IConfiguration when the host has one (it includes environment variables), else the process environment.
+            // IConfiguration when the host has one (a host's includes the environment variables), key by key, and the
+            // process environment for keys it lacks, as the profiler's own settings are read: a configuration built
+            // without the environment must not hide the standard variables.
             var configuration = serviceProvider.GetService<IConfiguration>();
-            Func<string, string?> readVariable = configuration is null ? Environment.GetEnvironmentVariable : key => configuration[key];
+            Func<string, string?> readVariable = configuration is null ? Environment.GetEnvironmentVariable : key => configuration[key] ?? Environment.GetEnvironmentVariable(key);
             return new OtlpProfileExporter(OtlpProfileExporterSettings.Resolve(exporterOptions, readVariable));
         });
     }

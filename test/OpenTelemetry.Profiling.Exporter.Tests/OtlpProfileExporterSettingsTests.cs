@@ -178,6 +178,30 @@ public sealed class OtlpProfileExporterSettingsTests
     }
 
     [TestMethod]
+    public void AddOtlpExporter_WithAConfigurationWithoutTheEnvironment_ReadsTheEnvironmentForKeysItLacks()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_PROFILES_TIMEOUT"] = "4321" })
+            .Build());
+        new ProfilingBuilder(services).AddOtlpExporter();
+        using var provider = services.BuildServiceProvider();
+        Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROFILES_ENDPOINT", "http://from-environment:4317");
+        Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROFILES_TIMEOUT", "1234");
+        try
+        {
+            using var exporter = (OtlpProfileExporter)provider.GetServices<ProfileExporterRegistration>().Single().Factory(provider);
+            Assert.AreEqual(new Uri("http://from-environment:4317/" + Grpc.GrpcTransport.ExportPath), exporter.Transport.RequestUri, "a key the configuration lacks");
+            Assert.AreEqual(TimeSpan.FromMilliseconds(4321), exporter.Transport.Timeout, "the configuration wins where it has the key");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROFILES_ENDPOINT", null);
+            Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROFILES_TIMEOUT", null);
+        }
+    }
+
+    [TestMethod]
     public void Resolve_ForCompression_PrefersTheProfilesVariableAndCodeOverBoth()
     {
         var fromProfiles = Resolve(new OtlpProfileExporterOptions(), new() { ["OTEL_EXPORTER_OTLP_COMPRESSION"] = "none", ["OTEL_EXPORTER_OTLP_PROFILES_COMPRESSION"] = "gzip" });
