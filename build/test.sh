@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the solution and runs every test project; prints one closing line "tests: N passed, N failed".
-# Long soaks are not part of this run (see README: Benchmarks and soak).
+# Long soaks are not part of this run (see README: Benchmarks, overhead harness and soak).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
