@@ -79,7 +79,15 @@ public sealed class OtlpProfileExporterDiagnosticsTests
     public async Task Metrics_AreReportedOnTheExporterMeter()
     {
         await using var receiver = await LocalOtlpReceiver.StartAsync(cancellationToken: this.TestContext.CancellationToken);
-        receiver.Behaviour = CollectorBehaviours.FirstThen(1, CollectorBehaviours.GrpcStatus(GrpcStatusCode.Unavailable));
+
+        // The first request is answered once all four batches are queued, so the queue of one drops two of them
+        // whatever the scheduling (answered at once, its retry could empty the queue between two exports).
+        var allQueued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        receiver.Behaviour = CollectorBehaviours.FirstThen(1, async context =>
+        {
+            await allQueued.Task.WaitAsync(TimeSpan.FromSeconds(4), this.TestContext.CancellationToken);
+            await CollectorBehaviours.GrpcStatus(GrpcStatusCode.Unavailable)(context);
+        });
         int port = receiver.GrpcEndpoint.Port;
         var totals = new Dictionary<string, long>();
         using var meterListener = new MeterListener
@@ -116,6 +124,7 @@ public sealed class OtlpProfileExporterDiagnosticsTests
             exporter.Export(TestBatches.Numbered(i), CancellationToken.None);
         }
 
+        allQueued.SetResult();
         meterListener.RecordObservableInstruments();
         Assert.IsTrue(exporter.Shutdown(Timeout));
 

@@ -177,8 +177,10 @@ public sealed class OtlpRequestDeliveryTests
     public async Task Deliver_OverHttp_HonoursRetryAfterAsAnHttpDate()
     {
         await using var receiver = await this.StartReceiverAsync();
-        string date = DateTimeOffset.UtcNow.AddSeconds(6).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-        receiver.Behaviour = CollectorBehaviours.FirstThen(1, CollectorBehaviours.HttpStatus(429, retryAfter: date));
+
+        // The date is written when the response is: the connection's set-up before it must not eat into the delay.
+        receiver.Behaviour = CollectorBehaviours.FirstThen(1, context =>
+            CollectorBehaviours.HttpStatus(429, retryAfter: DateTimeOffset.UtcNow.AddSeconds(6).ToString("R", System.Globalization.CultureInfo.InvariantCulture))(context));
 
         var (outcome, delays) = await this.DeliverAsync(receiver, OtlpProfileExportProtocol.HttpProtobuf);
 
