@@ -293,21 +293,24 @@ public sealed class BeyondCpuProfilesTests
         for (int i = 0; i < waits; i++)
         {
             // Flags, not events: ManualResetEventSlim takes a lock of its own, which can contend too. The holder
-            // starts its hold only once this thread is about to take the lock: on a busy machine this thread
-            // can lose its core for longer than the hold after seeing the lock taken, and then it would take
-            // the lock uncontended.
+            // starts its hold only once this thread waits for the lock (the runtime has counted its contention):
+            // on a busy machine this thread can lose its core for longer than the hold after seeing the lock
+            // taken, and then it would take the lock uncontended.
             bool held = false, trying = false;
+            long contentionsBefore = 0;
             var holder = new Thread(() =>
             {
                 lock (gate)
                 {
                     Volatile.Write(ref held, true);
                     SpinWait.SpinUntil(() => Volatile.Read(ref trying));
+                    SpinWait.SpinUntil(() => Monitor.LockContentionCount > Volatile.Read(ref contentionsBefore), TimeSpan.FromSeconds(5));
                     Thread.Sleep(hold);
                 }
             });
             holder.Start();
             SpinWait.SpinUntil(() => Volatile.Read(ref held));
+            Volatile.Write(ref contentionsBefore, Monitor.LockContentionCount);
             long start = Stopwatch.GetTimestamp();
             Volatile.Write(ref trying, true);
             lock (gate)
