@@ -82,7 +82,7 @@ internal sealed class ContinuousProfiler : IDisposable
         // Start and Dispose run on the application's thread: what they cost is the profiler's, not the app's.
         using (SpanTracker.EnterProfilerWork())
         {
-            this.samples.SamplingStarting(System.Diagnostics.Stopwatch.GetTimestamp());
+            this.samples.SamplingStarting(System.Diagnostics.Stopwatch.GetTimestamp(), continuous: this.options.IsSamplingContinuous);
             started = this.StartSessions();
             if (started)
             {

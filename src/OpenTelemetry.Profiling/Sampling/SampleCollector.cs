@@ -38,6 +38,8 @@ internal sealed class SampleCollector
     private long roundGaps;
     private long rounds;
     private long previousIntervalLastRound;
+    private bool firstRoundStandsForAGap;
+    private long firstRoundTimestamp;
     private long cpuSamples;
     private long lastAwaitingLook;
     private int roundsSinceAwaitingLook;
@@ -89,12 +91,18 @@ internal sealed class SampleCollector
         }
     }
 
-    /// <summary>Marks when sampling starts: the first rounds stand for the time from here (a Stopwatch timestamp).</summary>
-    public void SamplingStarting(long timestamp)
+    /// <summary>
+    /// Marks when sampling starts (a Stopwatch timestamp): with windows, the first rounds stand for the time from
+    /// here, as each window's rounds stand for the time since the previous window's. With
+    /// <paramref name="continuous"/> sampling there is nothing to stand for before the first round but the
+    /// sampler's own start-up, so the first round stands for one mean gap between rounds, as every other does.
+    /// </summary>
+    public void SamplingStarting(long timestamp, bool continuous = false)
     {
         lock (this.gate)
         {
-            this.previousIntervalLastRound = timestamp;
+            this.previousIntervalLastRound = continuous ? 0 : timestamp;
+            this.firstRoundStandsForAGap = continuous;
         }
     }
 
@@ -169,9 +177,17 @@ internal sealed class SampleCollector
             // some rounds of the previous one and leaves its last ones to the next; the time between the last
             // rounds of two intervals is what this interval's rounds cover, whatever the delay. Until the first
             // round arrives (it can take more than an interval at start-up) they cover the time since sampling
-            // started. Intervals without rounds (windows sparser than intervals) are skipped: the next rounds
+            // started (with windows; see SamplingStarting for continuous sampling). Intervals without rounds (windows sparser than intervals) are skipped: the next rounds
             // stand for the time since the last ones, which their profile then says it covers.
             long coveredFrom = this.rounds > 0 ? this.previousIntervalLastRound : 0;
+            if (this.rounds > 0 && this.firstRoundStandsForAGap)
+            {
+                // Continuous sampling's first rounds: from one mean gap before the first round (unknown with a
+                // single round: then the interval's duration, as when nothing is known).
+                coveredFrom = this.roundGaps > 0 ? this.firstRoundTimestamp - (this.roundGapSum / this.roundGaps) : 0;
+                this.firstRoundStandsForAGap = false;
+            }
+
             long covered = coveredFrom != 0
                 ? (long)((this.roundStartTimestamp - coveredFrom) * 1e9 / Stopwatch.Frequency)
                 : 0;
@@ -256,6 +272,11 @@ internal sealed class SampleCollector
                 // after the last look of the previous window (under 10 ms of them) are not counted.
                 this.roundsSinceAwaitingLook = 1;
                 this.lastAwaitingLook = 0;
+            }
+
+            if (this.firstRoundTimestamp == 0)
+            {
+                this.firstRoundTimestamp = timestamp;
             }
 
             this.roundStartTimestamp = timestamp;

@@ -75,4 +75,35 @@ public sealed class SampleCollectorTests
         Assert.AreEqual(4702e6, afterEmpty.RoundsCoveredNanos, 1e5, "after an interval without rounds: from the last round before it (397 ms) to this one's last (5,099 ms)");
         Assert.AreEqual(start + (397 * millisecond), afterEmpty.RoundsCoveredFrom);
     }
+    [TestMethod]
+    public void ContinuousSampling_TheFirstRoundsDoNotStandForTheSamplersStartUp()
+    {
+        // Sampling that never pauses has no off time for its first rounds to stand for: the 600 ms the sampler
+        // took to start must not inflate the first interval's period (1.6 ms a round instead of 1 ms).
+        var collector = new SampleCollector([ProfileType.Cpu, ProfileType.Wall], 1_000);
+        long start = Stopwatch.GetTimestamp();
+        long millisecond = Stopwatch.Frequency / 1000;
+        void Rounds(int from, int to)
+        {
+            for (int t = from; t < to; t++)
+            {
+                collector.OnThreadSample(threadId: 424242, start + (t * millisecond), [], managed: false);
+            }
+        }
+
+        collector.SamplingStarting(start - (600 * millisecond), continuous: true);
+        Rounds(0, 1_000);
+        var first = collector.Swap();
+        Rounds(1_000, 1_500);
+        var second = collector.Swap();
+
+        Assert.AreEqual(1_000, first.Rounds);
+        Assert.AreEqual(1_000e6, first.RoundsCoveredNanos, 1e5, "one mean gap before the first round to the last (999 ms)");
+        Assert.AreEqual(500e6, second.RoundsCoveredNanos, 1e5, "then from the previous interval's last round, as with windows");
+
+        var single = new SampleCollector([ProfileType.Wall], 1_000);
+        single.SamplingStarting(start - (600 * millisecond), continuous: true);
+        single.OnThreadSample(threadId: 424242, start, [], managed: false);
+        Assert.AreEqual(0, single.Swap().RoundsCoveredNanos, "one round: no gap known, the interval's duration stands in");
+    }
 }
