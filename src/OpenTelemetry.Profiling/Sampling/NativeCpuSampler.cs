@@ -62,6 +62,7 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     private readonly ulong[] stack = new ulong[2 * NativeSamplerInterop.MaxFrames];
     private readonly FrameRepair? repair;
     private readonly Symbols.MethodMap? methods;
+    private readonly Func<ulong, CodeKind> classify;
     private long methodRemovals;
     private readonly ManualResetEventSlim stopRequested = new(false);
     private NativeSamplerInterop.Sample* sample;
@@ -90,10 +91,11 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
         this.methods = methods;
         this.methodRemovals = methods?.Removals ?? 0;
         this.sample = (NativeSamplerInterop.Sample*)NativeMemory.AllocZeroed((nuint)sizeof(NativeSamplerInterop.Sample));
+        this.classify = this.Classify;
 
         // Arm64 JIT code always keeps a frame pointer; x64 leaves small methods without one.
         this.repair = methods is not null && RuntimeInformation.ProcessArchitecture == Architecture.X64
-            ? new FrameRepair(methods.StartOf, this.Classify)
+            ? new FrameRepair(methods.StartOf, this.classify)
             : null;
     }
 
@@ -366,7 +368,7 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
         }
     }
 
-    /// <summary>The frame a thread's native-only samples go to, from its name (read once per thread).</summary>
+    /// <summary>The frame a thread's native work goes to, from its name (read once per thread): the GC's, the JIT's, or other.</summary>
     private ulong NativeFrameOf(int tid)
     {
         if (!this.nativeFrames.TryGetValue(tid, out ulong frame))
@@ -424,6 +426,36 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     }
 
     /// <summary>
+    /// Picks the frames a sample keeps, leaf first, into <paramref name="output"/>: the managed ones. Native code
+    /// is left out; unknown addresses are what native code without frame pointers left behind, skipped too, and
+    /// the managed frames the chain finds after them are kept. A sample with none, and every sample of the GC's
+    /// and the JIT's threads, is charged to <paramref name="threadFrame"/>, the frame that says which native
+    /// work it was: those threads run no managed code, and a frame-pointer walk through the JIT's or the GC's
+    /// frames can meet the address of a method being compiled, which would read as a managed caller.
+    /// </summary>
+    internal static int KeepFrames(ReadOnlySpan<ulong> addresses, ulong threadFrame, Func<ulong, CodeKind> classify, Span<ulong> output)
+    {
+        int frames = 0;
+        if (threadFrame == NativeThreadFrames.Other)
+        {
+            foreach (ulong address in addresses)
+            {
+                if (frames < output.Length && classify(address) == CodeKind.Managed)
+                {
+                    output[frames++] = address;
+                }
+            }
+        }
+
+        if (frames == 0)
+        {
+            output[frames++] = threadFrame;
+        }
+
+        return frames;
+    }
+
+    /// <summary>
     /// Whether a sample's chain has JIT-compiled code whose method the method map does not know yet: its load
     /// event is still on its way (the method session streams them, often later than this drain), and the frame
     /// repair needs the method's start. Such a sample waits for the next drain, once.
@@ -456,7 +488,8 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
             Interlocked.Increment(ref this.scanned);
         }
 
-        if (this.repair is not null && count > 0)
+        ulong threadFrame = this.NativeFrameOf(s->Tid);
+        if (this.repair is not null && count > 0 && threadFrame == NativeThreadFrames.Other)
         {
             var stackCopy = new ReadOnlySpan<byte>(s->Stack, (int)Math.Min(s->StackBytes, (uint)NativeSamplerInterop.StackCopyBytes));
             int bridges = Math.Clamp((int)s->Bridges, 0, NativeSamplerInterop.MaxBridges);
@@ -465,22 +498,10 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
             addresses = this.repaired.AsSpan(0, this.repair.Repair(addresses, s->Ip, s->Sp, s->Fp, stackCopy, this.repaired, bridgeFrames, bridgeReturns));
         }
 
-        int frames = 0;
-        foreach (ulong address in addresses)
+        int frames = KeepFrames(addresses, threadFrame, this.classify, this.stack);
+        if (frames == 1 && this.stack[0] == threadFrame)
         {
-            // Native code is left out; unknown addresses are what native code without frame pointers left
-            // behind, skipped too, and the managed frames the chain finds after them are kept.
-            if (frames < this.stack.Length && this.Classify(address) == CodeKind.Managed)
-            {
-                this.stack[frames++] = address;
-            }
-        }
-
-        if (frames == 0)
-        {
-            // Native code alone (the GC's and the JIT's threads): charged to a frame that says which.
             Interlocked.Increment(ref this.nativeOnly);
-            this.stack[frames++] = this.NativeFrameOf(s->Tid);
         }
 
         long time = s->TimestampNanos;

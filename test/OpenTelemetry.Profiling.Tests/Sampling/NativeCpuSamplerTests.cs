@@ -68,6 +68,29 @@ public sealed class NativeCpuSamplerTests
     }
 
     [TestMethod]
+    public void KeepFrames_KeepsTheManagedFrames_AndChargesTheGcAndJitThreadsToTheirFrameWhateverTheirChainHolds()
+    {
+        // 0x1000s are managed code, 0x2000s native, the rest unknown. The JIT's walk can meet the address of the
+        // method it compiles (0x1500 here), which must not show as the JIT thread running that method.
+        static CodeKind Classify(ulong address) => address switch
+        {
+            >= 0x1000 and < 0x2000 => CodeKind.Managed,
+            >= 0x2000 and < 0x3000 => CodeKind.Native,
+            _ => CodeKind.Unknown,
+        };
+        ulong[] chain = [0x2010, 0x1100, 0x9999, 0x1200, 0x2020];
+        ulong[] jitChain = [0x2010, 0x2030, 0x1500, 0x2040];
+        var output = new ulong[8];
+
+        ulong[] Keep(ulong[] addresses, ulong threadFrame) => output[..NativeCpuSampler.KeepFrames(addresses, threadFrame, Classify, output)];
+
+        CollectionAssert.AreEqual(new ulong[] { 0x1100, 0x1200 }, Keep(chain, NativeThreadFrames.Other), "an app thread: its managed frames, past native and unknown ones");
+        CollectionAssert.AreEqual(new[] { NativeThreadFrames.Other }, Keep([0x2010, 0x9999], NativeThreadFrames.Other), "an app thread in native code alone");
+        CollectionAssert.AreEqual(new[] { NativeThreadFrames.Jit }, Keep(jitChain, NativeThreadFrames.Jit), "the JIT's thread");
+        CollectionAssert.AreEqual(new[] { NativeThreadFrames.Gc }, Keep(chain, NativeThreadFrames.Gc), "a GC thread");
+    }
+
+    [TestMethod]
     public void TryStart_WhileAnotherSamplerRuns_SaysSigprofIsTaken_AndStartsAgainOnceItStops()
     {
         using var first = NativeCpuSampler.TryStart(100, (_, _, _, _) => { }, _ => { }, _ => false, null, out string reason);
