@@ -13,9 +13,8 @@ namespace OpenTelemetry.Profiling.Sampling;
 /// </summary>
 internal sealed class SampleCollector
 {
-    // Samples of one round are written back to back; rounds are about a millisecond apart (more when the
-    // sampling rate was lowered). A larger gap is a pause in sampling, not a round.
-    private static readonly long RoundGapTicks = Stopwatch.Frequency / 5000;
+    // Rounds are about a millisecond apart (more when the sampling rate was lowered); a gap this long is a pause
+    // in sampling (a window closed), not a round.
     private static readonly long PauseTicks = Stopwatch.Frequency / 10;
 
     // Awaiting spans are looked for at most this often, each look counting the rounds since the last one: a
@@ -30,6 +29,7 @@ internal sealed class SampleCollector
     private readonly InFlightSpans? inFlight;
     private readonly Action<SpanKey> addAwaiting;
     private readonly List<SpanKey> currentStates = [];
+    private readonly HashSet<int> roundThreads = [];
     private SampleAggregator?[] current;
     private SampleAggregator?[]? spare;
     private long lastSampleTimestamp;
@@ -114,7 +114,7 @@ internal sealed class SampleCollector
     {
         lock (this.gate)
         {
-            this.CountRound(timestamp);
+            this.CountRound(threadId, timestamp);
             if (stack.IsEmpty || !this.TryGetSpan(threadId, timestamp, out var span))
             {
                 return;
@@ -253,12 +253,17 @@ internal sealed class SampleCollector
         return true;
     }
 
-    private void CountRound(long timestamp)
+    private void CountRound(int threadId, long timestamp)
     {
-        // A round starts when the previous sample is more than a round gap old; the period is the distance
-        // between round starts, leaving out pauses (sampling windows switched off).
-        if (this.lastSampleTimestamp == 0 || timestamp - this.lastSampleTimestamp > RoundGapTicks)
+        // Each round samples every managed thread once: a round starts with a thread the current round already
+        // has, or after a pause. (Telling rounds by the time between samples split a round whenever walking one
+        // thread, or the sampler's core, took longer than the gap allowed: a busy machine's rounds counted
+        // twice and wall time read half.) The period is the distance between round starts, leaving out pauses
+        // (sampling windows switched off).
+        if (this.lastSampleTimestamp == 0 || timestamp - this.lastSampleTimestamp >= PauseTicks || !this.roundThreads.Add(threadId))
         {
+            this.roundThreads.Clear();
+            this.roundThreads.Add(threadId);
             long sinceLastRound = timestamp - this.roundStartTimestamp;
             if (this.roundStartTimestamp != 0 && sinceLastRound < PauseTicks)
             {

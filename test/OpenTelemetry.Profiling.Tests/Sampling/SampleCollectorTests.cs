@@ -106,4 +106,33 @@ public sealed class SampleCollectorTests
         single.OnThreadSample(threadId: 424242, start, [], managed: false);
         Assert.AreEqual(0, single.Swap().RoundsCoveredNanos, "one round: no gap known, the interval's duration stands in");
     }
+    [TestMethod]
+    public void ARoundIsEveryThreadOnce_HoweverLongItsSamplesTake()
+    {
+        // Walking a thread, or the sampler losing its core on a busy machine, can put milliseconds between two
+        // samples of one round: still one round, so the period (and every wall estimate) is not halved.
+        var collector = new SampleCollector([ProfileType.Wall], 1_000);
+        long start = Stopwatch.GetTimestamp();
+        long millisecond = Stopwatch.Frequency / 1000;
+        collector.SamplingStarting(start - (10 * millisecond), continuous: true);
+        for (int round = 0; round < 100; round++)
+        {
+            long at = start + (round * 10 * millisecond);
+            collector.OnThreadSample(threadId: 1, at, [], managed: false);
+            collector.OnThreadSample(threadId: 2, at + (round % 2 == 0 ? 3 * millisecond : millisecond / 10), [], managed: false);
+            collector.OnThreadSample(threadId: 3, at + (4 * millisecond), [], managed: false);
+        }
+
+        var interval = collector.Swap();
+        Assert.AreEqual(100, interval.Rounds);
+        Assert.AreEqual(10e6, interval.RoundIntervalNanos, 1e3, "rounds 10 ms apart");
+        Assert.AreEqual(1_000e6, interval.RoundsCoveredNanos, 1e5);
+
+        // Threads 2 and 3 ended, thread 4 started: the rounds go on.
+        collector.OnThreadSample(threadId: 1, start + (1_000 * millisecond), [], managed: false);
+        collector.OnThreadSample(threadId: 4, start + (1_001 * millisecond), [], managed: false);
+        collector.OnThreadSample(threadId: 1, start + (1_010 * millisecond), [], managed: false);
+        collector.OnThreadSample(threadId: 4, start + (1_011 * millisecond), [], managed: false);
+        Assert.AreEqual(2, collector.Swap().Rounds);
+    }
 }
