@@ -14,7 +14,9 @@
 // process was held.
 //
 // Each round, the runtime suspends every managed thread, walks each one's stack and writes one sample per
-// thread back to back. A round is a run of samples less than 0.2 ms apart. Prints the threads walked per round,
+// thread back to back. A round starts with a thread the current round already has (as the profiler tells rounds);
+// it also prints how many rounds a run of samples less than 0.2 ms apart would make (the rule the profiler used
+// before: a round whose walk paused longer counted twice). Prints the threads walked per round,
 // how long the walk took (first to last sample: the time the process stays suspended after the suspension
 // itself), the time between round starts (the sampler sleeps about 1 ms between rounds, so what is above that
 // is suspension, walk and restart) and, per thread, the mean time its sample took after the previous one,
@@ -32,6 +34,8 @@ if (args.Length != 1 || !File.Exists(args[0]))
 }
 
 const double RoundGapMilliseconds = 0.2;
+int roundsByGap = 0;
+var inRound = new HashSet<int>();
 using var log = TraceLog.OpenOrConvert(TraceLog.CreateFromEventPipeDataFile(args[0]));
 var rounds = new List<List<(double Time, int Thread)>>();
 var profilerThreads = new HashSet<int>();
@@ -39,7 +43,14 @@ double last = double.NegativeInfinity;
 foreach (var sample in log.Events.Where(e => e.ProviderName == "Microsoft-DotNETCore-SampleProfiler"))
 {
     double time = sample.TimeStampRelativeMSec;
-    if (time - last > RoundGapMilliseconds)
+    roundsByGap += time - last > RoundGapMilliseconds ? 1 : 0;
+    if (!inRound.Add(sample.ThreadID))
+    {
+        inRound.Clear();
+        inRound.Add(sample.ThreadID);
+        rounds.Add([]);
+    }
+    else if (rounds.Count == 0)
     {
         rounds.Add([]);
     }
@@ -148,6 +159,7 @@ var perThread = rounds
     .ToList();
 
 Console.WriteLine(Invariant($"{rounds.Count} rounds over {(rounds[^1][0].Time - rounds[0][0].Time) / 1000:F1} s; threads walked per round: median {Percentile(rounds.Select(round => (double)round.Count).ToList(), 50):F0}"));
+Console.WriteLine(Invariant($"runs of samples less than {RoundGapMilliseconds} ms apart: {roundsByGap} ({(double)roundsByGap / rounds.Count:F3} per round)"));
 Console.WriteLine(Invariant($"walk (first to last sample of a round), ms:  p10 {Percentile(walks, 10):F3}  p50 {Percentile(walks, 50):F3}  p90 {Percentile(walks, 90):F3}"));
 Console.WriteLine(Invariant($"between round starts, ms:                     p10 {Percentile(gaps, 10):F3}  p50 {Percentile(gaps, 50):F3}  p90 {Percentile(gaps, 90):F3}"));
 
