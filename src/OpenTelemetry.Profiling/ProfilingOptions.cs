@@ -167,8 +167,9 @@ public sealed class ProfilingOptions
 
     /// <summary>
     /// Gets or sets a value indicating whether spans that may have profile samples (every span with the native
-    /// sampler; with the runtime's sampler, those during which a sampling window was open) get the attribute <c>pyroscope.profile.id</c> = their span id, which Grafana's
-    /// trace-to-profile link looks for. Default: <see langword="false"/>.
+    /// sampler; with the runtime's sampler, those during which a sampling window was open) get the attribute
+    /// <c>pyroscope.profile.id</c> = their span id, which Grafana's trace-to-profile link looks for.
+    /// Default: <see langword="false"/>.
     /// Environment: <c>OTEL_DOTNET_PROFILING_PYROSCOPE_PROFILE_ID</c>.
     /// </summary>
     public bool AddPyroscopeProfileIdToSpans

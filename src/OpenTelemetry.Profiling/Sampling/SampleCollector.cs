@@ -177,8 +177,9 @@ internal sealed class SampleCollector
             // some rounds of the previous one and leaves its last ones to the next; the time between the last
             // rounds of two intervals is what this interval's rounds cover, whatever the delay. Until the first
             // round arrives (it can take more than an interval at start-up) they cover the time since sampling
-            // started (with windows; see SamplingStarting for continuous sampling). Intervals without rounds (windows sparser than intervals) are skipped: the next rounds
-            // stand for the time since the last ones, which their profile then says it covers.
+            // started (with windows; see SamplingStarting for continuous sampling). Intervals without rounds
+            // (windows sparser than intervals) are skipped: the next rounds stand for the time since the last
+            // ones, which their profile then says it covers.
             long coveredFrom = this.rounds > 0 ? this.previousIntervalLastRound : 0;
             if (this.rounds > 0 && this.firstRoundStandsForAGap)
             {
