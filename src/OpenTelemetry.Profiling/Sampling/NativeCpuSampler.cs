@@ -477,7 +477,11 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
     {
         int count = Math.Clamp(s->FrameCount, 0, NativeSamplerInterop.MaxFrames);
         ReadOnlySpan<ulong> addresses = new(s->Frames, count);
-        if (mayHold && this.repair is not null && this.heldCount < this.held.Length && this.NamesUnknownMethods(addresses))
+
+        // The GC's and the JIT's threads keep none of their frames: nothing to hold back or repair for them.
+        ulong threadFrame = this.NativeFrameOf(s->Tid);
+        bool keepsFrames = threadFrame == NativeThreadFrames.Other;
+        if (mayHold && keepsFrames && this.repair is not null && this.heldCount < this.held.Length && this.NamesUnknownMethods(addresses))
         {
             this.held[this.heldCount++] = *s;
             return;
@@ -488,8 +492,7 @@ internal sealed unsafe class NativeCpuSampler : IDisposable
             Interlocked.Increment(ref this.scanned);
         }
 
-        ulong threadFrame = this.NativeFrameOf(s->Tid);
-        if (this.repair is not null && count > 0 && threadFrame == NativeThreadFrames.Other)
+        if (this.repair is not null && count > 0 && keepsFrames)
         {
             var stackCopy = new ReadOnlySpan<byte>(s->Stack, (int)Math.Min(s->StackBytes, (uint)NativeSamplerInterop.StackCopyBytes));
             int bridges = Math.Clamp((int)s->Bridges, 0, NativeSamplerInterop.MaxBridges);
