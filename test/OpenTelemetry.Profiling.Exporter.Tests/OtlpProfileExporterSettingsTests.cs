@@ -159,10 +159,7 @@ public sealed class OtlpProfileExporterSettingsTests
     [TestMethod]
     public void AddOtlpExporter_ResolvesNamedOptionsAndConfigurationLazily()
     {
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_PROFILES_TIMEOUT"] = "4321" })
-            .Build());
+        var services = ServicesWithConfiguredTimeout("4321");
         new ProfilingBuilder(services)
             .AddOtlpExporter()
             .AddOtlpExporter("second", o => o.Endpoint = new Uri("http://second:4317"));
@@ -180,10 +177,7 @@ public sealed class OtlpProfileExporterSettingsTests
     [TestMethod]
     public void AddOtlpExporter_WithAConfigurationWithoutTheEnvironment_ReadsTheEnvironmentForKeysItLacks()
     {
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_PROFILES_TIMEOUT"] = "4321" })
-            .Build());
+        var services = ServicesWithConfiguredTimeout("4321");
         new ProfilingBuilder(services).AddOtlpExporter();
         using var provider = services.BuildServiceProvider();
         Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROFILES_ENDPOINT", "http://from-environment:4317");
@@ -280,6 +274,16 @@ public sealed class OtlpProfileExporterSettingsTests
         Assert.AreEqual(nameof(options.MaxRequestBytes), Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.MaxRequestBytes = 1024).ParamName);
         Assert.AreEqual(nameof(options.MaxRequestBytes), Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.MaxRequestBytes = (64 * 1024 * 1024) + 1).ParamName);
         Assert.AreEqual(nameof(options.Compression), Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.Compression = (OtlpProfileExportCompression)9).ParamName);
+    }
+
+    /// <summary>Services holding an <see cref="IConfiguration"/> built without the environment, with the profiles timeout set.</summary>
+    private static ServiceCollection ServicesWithConfiguredTimeout(string milliseconds)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_PROFILES_TIMEOUT"] = milliseconds })
+            .Build());
+        return services;
     }
 
     private static OtlpProfileExporterSettings Resolve(OtlpProfileExporterOptions options, Dictionary<string, string> variables) =>
