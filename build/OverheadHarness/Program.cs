@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using OpenTelemetry;
 using OpenTelemetry.Profiling.Receiver;
+using OpenTelemetry.Profiling.Testing;
 using OpenTelemetry.Trace;
 using OverheadHarness;
 using RateLimiterSync;
@@ -190,7 +191,8 @@ async Task<BlockResult> RunBlockAsync(BlockMode mode, bool measured, long? measu
     ProfilingSetup? profiling = mode switch
     {
         BlockMode.On => new ProfilingSetup(receiver, options.TwinCollector),
-        BlockMode.Down => new ProfilingSetup(receiver, ClosedLoopbackPort()),
+        // A loopback port nothing listens on: connections are refused, as when the collector is down.
+        BlockMode.Down => new ProfilingSetup(receiver, new Uri($"http://127.0.0.1:{ClosedPort.Next()}")),
         BlockMode.NoSampling => new ProfilingSetup(receiver, options.TwinCollector, noSampling: true),
         BlockMode.SpansOnly => new ProfilingSetup(receiver, options.TwinCollector, spansOnly: true),
         _ => null,
@@ -286,12 +288,4 @@ async Task<StudyStretch> RunStretchAsync(StudyVariant variant, bool measured)
 
     profiling.Dispose();
     return new StudyStretch(label, requests / seconds, userCpu, profiling.Export.BlockSamples);
-}
-
-// A loopback port nothing listens on: connections are refused, as when the collector is down.
-static Uri ClosedLoopbackPort()
-{
-    using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-    listener.Start();
-    return new Uri($"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}");
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using OpenTelemetry.Profiling.Receiver;
+using OpenTelemetry.Profiling.Testing;
 
 namespace OpenTelemetry.Profiling.EndToEnd.Tests;
 
@@ -18,7 +17,7 @@ public sealed class ResilienceEndToEndTests
 
         string output = await WorkloadRun.RunAsync(receiver, 3000, new Dictionary<string, string>
         {
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{ClosedPort()}",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{ClosedPort.Next()}",
         });
 
         Assert.IsTrue(WorkloadRun.Reported(output, "alpha_ms") > 1000, "the app did its work");
@@ -90,12 +89,5 @@ public sealed class ResilienceEndToEndTests
         StringAssert.Contains(output, "OTEL_EXPORTER_OTLP_PROFILES_PROTOCOL");
         StringAssert.Contains(output, "done");
         Assert.IsTrue(await receiver.WaitForProfileRequestsAsync(1, TimeSpan.FromSeconds(5)), "falls back to the generic endpoint");
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

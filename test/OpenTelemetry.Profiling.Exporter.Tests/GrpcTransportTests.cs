@@ -1,10 +1,9 @@
-using System.Net;
-using System.Net.Sockets;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http;
 using OpenTelemetry.Profiling.Exporter.Configuration;
 using OpenTelemetry.Profiling.Exporter.Grpc;
 using OpenTelemetry.Profiling.Receiver;
+using OpenTelemetry.Profiling.Testing;
 using OpenTelemetry.Proto.Collector.Profiles.V1Development;
 
 namespace OpenTelemetry.Profiling.Exporter.Tests;
@@ -148,7 +147,7 @@ public sealed class GrpcTransportTests
     [TestMethod]
     public async Task Export_WhenNothingListens_ReturnsUnavailableWithoutThrowing()
     {
-        using var transport = new GrpcTransport(new Uri($"http://127.0.0.1:{GetUnusedPort()}"), Timeout);
+        using var transport = new GrpcTransport(new Uri($"http://127.0.0.1:{ClosedPort.Next()}"), Timeout);
 
         var result = await transport.ExportAsync(OtlpProfileConverter.ToRequest(TestBatches.CpuBatch()), this.TestContext.CancellationToken);
 
@@ -198,7 +197,7 @@ public sealed class GrpcTransportTests
     [TestMethod]
     public async Task Exporter_WhenNothingListens_QueuesWithoutThrowingAndReportsUnavailable()
     {
-        using var exporter = OtlpProfileExporterTests.Create(new Uri($"http://127.0.0.1:{GetUnusedPort()}"), OtlpProfileExportProtocol.Grpc);
+        using var exporter = OtlpProfileExporterTests.Create(new Uri($"http://127.0.0.1:{ClosedPort.Next()}"), OtlpProfileExportProtocol.Grpc);
 
         var result = await Task.Run(() => exporter.Export(TestBatches.CpuBatch(), this.TestContext.CancellationToken));
 
@@ -231,12 +230,5 @@ public sealed class GrpcTransportTests
         context.Response.ContentType = "application/grpc";
         await context.Response.Body.WriteAsync(GrpcTransport.CreateFrame(response));
         context.Response.AppendTrailer("grpc-status", "0");
-    }
-
-    private static int GetUnusedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

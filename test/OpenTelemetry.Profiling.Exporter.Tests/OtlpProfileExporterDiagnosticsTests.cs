@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using OpenTelemetry.Profiling.Exporter.Diagnostics;
 using OpenTelemetry.Profiling.Exporter.Grpc;
 using OpenTelemetry.Profiling.Receiver;
+using OpenTelemetry.Profiling.Testing;
 
 namespace OpenTelemetry.Profiling.Exporter.Tests;
 
@@ -36,7 +37,7 @@ public sealed class OtlpProfileExporterDiagnosticsTests
         {
             (receiver.GrpcEndpoint, OtlpProfileExportProtocol.Grpc),
             (receiver.HttpEndpoint, OtlpProfileExportProtocol.HttpProtobuf),
-            (new Uri($"http://127.0.0.1:{OtlpRequestDeliveryTests.UnusedPort()}"), OtlpProfileExportProtocol.Grpc),
+            (new Uri($"http://127.0.0.1:{ClosedPort.Next()}"), OtlpProfileExportProtocol.Grpc),
         })
         {
             using var exporter = OtlpProfileExporterTests.Create(baseUri, protocol, headers: headers);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using OpenTelemetry.Profiling.Exporter.Configuration;
 using OpenTelemetry.Profiling.Exporter.Delivery;
 using OpenTelemetry.Profiling.Receiver;
+using OpenTelemetry.Profiling.Testing;
 using OpenTelemetry.Proto.Collector.Profiles.V1Development;
 using OpenTelemetry.Proto.Profiles.V1Development;
 
@@ -94,7 +95,7 @@ public sealed class OtlpProfileExporterTests
     {
         const int MaxQueued = 4;
         const int Batches = 40;
-        int port = OtlpRequestDeliveryTests.UnusedPort();
+        int port = ClosedPort.Next();
         using var exporter = Create(new Uri($"http://127.0.0.1:{port}"), OtlpProfileExportProtocol.Grpc, maxQueuedBatches: MaxQueued, timeout: TimeSpan.FromSeconds(5));
 
         int deepest = 0;
@@ -132,7 +133,7 @@ public sealed class OtlpProfileExporterTests
     {
         int requestBytes = ProfileBatchSplitter.Encode(TestBatches.Numbered(0), int.MaxValue).Single().Message.Length;
         int maxBytes = (requestBytes * 5) / 2;
-        using var exporter = Create(new Uri($"http://127.0.0.1:{OtlpRequestDeliveryTests.UnusedPort()}"), OtlpProfileExportProtocol.HttpProtobuf, maxQueuedBytes: maxBytes);
+        using var exporter = Create(new Uri($"http://127.0.0.1:{ClosedPort.Next()}"), OtlpProfileExportProtocol.HttpProtobuf, maxQueuedBytes: maxBytes);
 
         long mostBytes = 0;
         for (int i = 0; i < 10; i++)
@@ -201,7 +202,7 @@ public sealed class OtlpProfileExporterTests
     [TestMethod]
     public void Dispose_WithoutShutdownAndNothingListening_IsPrompt()
     {
-        var exporter = Create(new Uri($"http://127.0.0.1:{OtlpRequestDeliveryTests.UnusedPort()}"), OtlpProfileExportProtocol.Grpc);
+        var exporter = Create(new Uri($"http://127.0.0.1:{ClosedPort.Next()}"), OtlpProfileExportProtocol.Grpc);
         exporter.Export(TestBatches.Numbered(0), CancellationToken.None);
         var stopwatch = Stopwatch.StartNew();
 

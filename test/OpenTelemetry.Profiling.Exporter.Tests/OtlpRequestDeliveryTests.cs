@@ -1,10 +1,9 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using OpenTelemetry.Profiling.Exporter.Configuration;
 using OpenTelemetry.Profiling.Exporter.Delivery;
 using OpenTelemetry.Profiling.Exporter.Grpc;
 using OpenTelemetry.Profiling.Receiver;
+using OpenTelemetry.Profiling.Testing;
 
 namespace OpenTelemetry.Profiling.Exporter.Tests;
 
@@ -206,7 +205,7 @@ public sealed class OtlpRequestDeliveryTests
     [DataRow(OtlpProfileExportProtocol.HttpProtobuf)]
     public async Task Deliver_WhenNothingListens_RetriesTheRefusedConnection(OtlpProfileExportProtocol protocol)
     {
-        var endpoint = new Uri($"http://127.0.0.1:{UnusedPort()}");
+        var endpoint = new Uri($"http://127.0.0.1:{ClosedPort.Next()}");
         using var transport = CreateTransport(endpoint, protocol, LongDeadline);
         var delays = new RecordedDelays();
 
@@ -271,13 +270,6 @@ public sealed class OtlpRequestDeliveryTests
         protocol == OtlpProfileExportProtocol.Grpc
             ? new GrpcTransport(baseUri, timeout, compression: compression)
             : new OtlpHttpProtobufTransport(OtlpProfileExporterSettings.AppendSignalPath(baseUri), timeout, compression: compression);
-
-    internal static int UnusedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static EncodedRequest Request() => ProfileBatchSplitter.Encode(TestBatches.CpuBatch(), int.MaxValue).Single();
 
