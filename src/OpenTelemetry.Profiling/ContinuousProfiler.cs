@@ -192,6 +192,7 @@ internal sealed class ContinuousProfiler : IDisposable
 
                     if (!active)
                     {
+                        this.samples.RoundsEnded();
                         SpanNames.Trim();
                     }
                 })
@@ -218,6 +219,7 @@ internal sealed class ContinuousProfiler : IDisposable
         // Samples still in the runtime's buffers reach the collector while the session stops; method events
         // that name them arrive when the method session stops. Only then is the last interval complete.
         this.StopSessions();
+        this.samples.RoundsEnded();
         try
         {
             lock (this.exportGate)

@@ -17,12 +17,19 @@ internal sealed class SampleCollector
     // in sampling (a window closed), not a round.
     private static readonly long PauseTicks = Stopwatch.Frequency / 10;
 
+    // The runtime writes a round's samples as it walks the threads and flushes its buffers every 100 ms, so a
+    // flush can end inside a round and hand over its other samples 100 ms later. A swap waits this long at most
+    // for the round in progress to end, when samples came in lately (within FlowingTicks).
+    private static readonly long RoundWaitTicks = Stopwatch.Frequency / 2;
+    private static readonly long FlowingTicks = Stopwatch.Frequency / 4;
+
     // Awaiting spans are looked for at most this often, each look counting the rounds since the last one: a
     // look walks every span in flight, and doing it at each round took the consumer a tenth of a core and
     // more inside windows at 30,000 requests a second.
     private static readonly long AwaitingLookTicks = Stopwatch.Frequency / 100;
 
     private readonly Lock gate = new();
+    private readonly Lock swapGate = new();
     private readonly HashSet<int> ownThreads = [];
     private readonly ProfileType[] types;
     private readonly int maxStacks;
@@ -33,6 +40,11 @@ internal sealed class SampleCollector
     private SampleAggregator?[] current;
     private SampleAggregator?[]? spare;
     private long lastSampleTimestamp;
+    private long lastSampleTakenIn;
+    private int lastRoundThreads;
+    private bool swapRequested;
+    private bool roundsEnded;
+    private IntervalSamples? handedOver;
     private long roundStartTimestamp;
     private long roundGapSum;
     private long roundGaps;
@@ -70,6 +82,18 @@ internal sealed class SampleCollector
 
     /// <summary>Gets the CPU samples kept since the collector was created (the sampling scheduler's measure).</summary>
     public long CpuSamples => Volatile.Read(ref this.cpuSamples);
+
+    /// <summary>Gets a value indicating whether a swap is waiting for the round in progress to end.</summary>
+    internal bool SwapWaitsForRound
+    {
+        get
+        {
+            lock (this.gate)
+            {
+                return this.swapRequested;
+            }
+        }
+    }
 
     public bool IsEnabled(ProfileType type) => Array.IndexOf(this.types, type) >= 0;
 
@@ -115,18 +139,24 @@ internal sealed class SampleCollector
         lock (this.gate)
         {
             this.CountRound(threadId, timestamp);
-            if (stack.IsEmpty || !this.TryGetSpan(threadId, timestamp, out var span))
+            this.lastSampleTakenIn = Stopwatch.GetTimestamp();
+            this.roundsEnded = false;
+            if (!stack.IsEmpty && this.TryGetSpan(threadId, timestamp, out var span))
             {
-                return;
+                if (managed && this.RuntimeCpuSamples)
+                {
+                    this.Aggregator(ProfileType.Cpu)?.Add(threadId, stack, span, 1);
+                    Volatile.Write(ref this.cpuSamples, this.cpuSamples + 1);
+                }
+
+                this.Aggregator(ProfileType.Wall)?.Add(threadId, stack, span, 1);
             }
 
-            if (managed && this.RuntimeCpuSamples)
+            if (this.swapRequested && this.roundThreads.Count >= this.lastRoundThreads)
             {
-                this.Aggregator(ProfileType.Cpu)?.Add(threadId, stack, span, 1);
-                Volatile.Write(ref this.cpuSamples, this.cpuSamples + 1);
+                // The round the swap waited for has every thread it had last time: the interval ends here.
+                this.HandOver();
             }
-
-            this.Aggregator(ProfileType.Wall)?.Add(threadId, stack, span, 1);
         }
     }
 
@@ -164,45 +194,109 @@ internal sealed class SampleCollector
     /// mean time between rounds while sampling was on (nanoseconds, 0 if unknown). The caller hands the
     /// aggregators back with <see cref="Recycle"/> once it has built the profiles.
     /// </summary>
+    /// <remarks>
+    /// An interval ends between two rounds: when rounds are coming in and the one in progress has fewer threads
+    /// than the previous one, the swap waits (at most half a second) until it has them all or the next round
+    /// starts. Cut inside a round, an interval holding a window's first rounds only (windows sparser than
+    /// intervals) counted a round that missed some threads, and that round stood for all the time since the
+    /// previous window: a thread left out of it showed no wall time for that time.
+    /// </remarks>
     public IntervalSamples Swap()
+    {
+        lock (this.swapGate)
+        {
+            lock (this.gate)
+            {
+                if (this.roundsEnded || this.roundThreads.Count == 0 || this.roundThreads.Count >= this.lastRoundThreads
+                    || Stopwatch.GetTimestamp() - this.lastSampleTakenIn >= FlowingTicks)
+                {
+                    return this.SwapNow();
+                }
+
+                this.swapRequested = true;
+            }
+
+            long deadline = Stopwatch.GetTimestamp() + RoundWaitTicks;
+            while (true)
+            {
+                Thread.Sleep(1);
+                lock (this.gate)
+                {
+                    if (this.handedOver is { } ended)
+                    {
+                        this.handedOver = null;
+                        return ended;
+                    }
+
+                    if (Stopwatch.GetTimestamp() >= deadline)
+                    {
+                        this.swapRequested = false;
+                        return this.SwapNow();
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Tells that the sampler's session has stopped and its samples have all been taken in: no round is in
+    /// progress until the next sample, so a swap need not wait for one.
+    /// </summary>
+    public void RoundsEnded()
     {
         lock (this.gate)
         {
-            var full = this.current;
-            this.current = this.spare ?? this.NewAggregators();
-            this.spare = null;
-            long interval = this.roundGaps == 0 ? 0 : (long)(this.roundGapSum / (double)this.roundGaps * 1e9 / Stopwatch.Frequency);
-
-            // Rounds reach the consumer 100-300 ms after they happen (more at start-up), so an interval counts
-            // some rounds of the previous one and leaves its last ones to the next; the time between the last
-            // rounds of two intervals is what this interval's rounds cover, whatever the delay. Until the first
-            // round arrives (it can take more than an interval at start-up) they cover the time since sampling
-            // started (with windows; see SamplingStarting for continuous sampling). Intervals without rounds
-            // (windows sparser than intervals) are skipped: the next rounds stand for the time since the last
-            // ones, which their profile then says it covers.
-            long coveredFrom = this.rounds > 0 ? this.previousIntervalLastRound : 0;
-            if (this.rounds > 0 && this.firstRoundStandsForAGap)
+            this.roundsEnded = true;
+            if (this.swapRequested)
             {
-                // Continuous sampling's first rounds: from one mean gap before the first round (unknown with a
-                // single round: then the interval's duration, as when nothing is known).
-                coveredFrom = this.roundGaps > 0 ? this.firstRoundTimestamp - (this.roundGapSum / this.roundGaps) : 0;
-                this.firstRoundStandsForAGap = false;
+                this.HandOver();
             }
-
-            long covered = coveredFrom != 0
-                ? (long)((this.roundStartTimestamp - coveredFrom) * 1e9 / Stopwatch.Frequency)
-                : 0;
-            if (this.rounds > 0)
-            {
-                this.previousIntervalLastRound = this.roundStartTimestamp;
-            }
-
-            var result = new IntervalSamples(this.types, full, this.rounds, interval, covered, coveredFrom);
-            this.roundGapSum = 0;
-            this.roundGaps = 0;
-            this.rounds = 0;
-            return result;
         }
+    }
+
+    private void HandOver()
+    {
+        this.swapRequested = false;
+        this.handedOver = this.SwapNow();
+    }
+
+    // Under the gate.
+    private IntervalSamples SwapNow()
+    {
+        var full = this.current;
+        this.current = this.spare ?? this.NewAggregators();
+        this.spare = null;
+        long interval = this.roundGaps == 0 ? 0 : (long)(this.roundGapSum / (double)this.roundGaps * 1e9 / Stopwatch.Frequency);
+
+        // Rounds reach the consumer 100-300 ms after they happen (more at start-up), so an interval counts
+        // some rounds of the previous one and leaves its last ones to the next; the time between the last
+        // rounds of two intervals is what this interval's rounds cover, whatever the delay. Until the first
+        // round arrives (it can take more than an interval at start-up) they cover the time since sampling
+        // started (with windows; see SamplingStarting for continuous sampling). Intervals without rounds
+        // (windows sparser than intervals) are skipped: the next rounds stand for the time since the last
+        // ones, which their profile then says it covers.
+        long coveredFrom = this.rounds > 0 ? this.previousIntervalLastRound : 0;
+        if (this.rounds > 0 && this.firstRoundStandsForAGap)
+        {
+            // Continuous sampling's first rounds: from one mean gap before the first round (unknown with a
+            // single round: then the interval's duration, as when nothing is known).
+            coveredFrom = this.roundGaps > 0 ? this.firstRoundTimestamp - (this.roundGapSum / this.roundGaps) : 0;
+            this.firstRoundStandsForAGap = false;
+        }
+
+        long covered = coveredFrom != 0
+            ? (long)((this.roundStartTimestamp - coveredFrom) * 1e9 / Stopwatch.Frequency)
+            : 0;
+        if (this.rounds > 0)
+        {
+            this.previousIntervalLastRound = this.roundStartTimestamp;
+        }
+
+        var result = new IntervalSamples(this.types, full, this.rounds, interval, covered, coveredFrom);
+        this.roundGapSum = 0;
+        this.roundGaps = 0;
+        this.rounds = 0;
+        return result;
     }
 
     public void Recycle(IntervalSamples samples)
@@ -263,6 +357,13 @@ internal sealed class SampleCollector
         // (sampling windows switched off).
         if (this.lastSampleTimestamp == 0 || timestamp - this.lastSampleTimestamp >= PauseTicks || !this.roundThreads.Add(threadId))
         {
+            if (this.swapRequested)
+            {
+                // The round the swap waited for is over (a thread of it ended): this one is the next interval's.
+                this.HandOver();
+            }
+
+            this.lastRoundThreads = this.roundThreads.Count;
             this.roundThreads.Clear();
             this.roundThreads.Add(threadId);
             long sinceLastRound = timestamp - this.roundStartTimestamp;

@@ -8,6 +8,8 @@ namespace OpenTelemetry.Profiling.Tests.Sampling;
 [TestClass]
 public sealed class SampleCollectorTests
 {
+    public TestContext TestContext { get; set; } = null!;
+
     [TestMethod]
     public void AwaitingSpans_LookedForEveryTenMilliseconds_StillGetAWallSampleForNearlyEveryRound()
     {
@@ -134,5 +136,52 @@ public sealed class SampleCollectorTests
         collector.OnThreadSample(threadId: 1, start + (1_010 * millisecond), [], managed: false);
         collector.OnThreadSample(threadId: 4, start + (1_011 * millisecond), [], managed: false);
         Assert.AreEqual(2, collector.Swap().Rounds);
+    }
+
+    [TestMethod]
+    [DataRow(true, DisplayName = "the round's last thread arrives")]
+    [DataRow(false, DisplayName = "the round's last thread ended: the next round starts")]
+    public async Task AnIntervalEndsBetweenRounds_NotInsideOne(bool lastThreadArrives)
+    {
+        // With windows sparser than intervals, the interval that gets a window's first round stands for all the
+        // time since the previous window. The runtime can flush a round's first samples 100 ms before its others:
+        // an interval ended in between counted a round without the threads still to come, which then showed
+        // no wall time for the whole gap.
+        var collector = new SampleCollector([ProfileType.Wall], 1_000);
+        long start = Stopwatch.GetTimestamp();
+        long millisecond = Stopwatch.Frequency / 1000;
+        void Sample(int threadId, int atMs) => collector.OnThreadSample(threadId, start + (atMs * millisecond), [0x1000], managed: false);
+        collector.SamplingStarting(start);
+        for (int round = 0; round < 100; round++)
+        {
+            Sample(1, round);
+            Sample(2, round);
+            Sample(3, round);
+        }
+
+        Assert.AreEqual(100, collector.Swap().Rounds, "a swap after a whole round ends the interval at once");
+
+        // The next window, 2 s later: the first two samples of its first round arrive, then the swap.
+        Sample(1, 2_000);
+        Sample(2, 2_000);
+        var swap = Task.Run(collector.Swap, this.TestContext.CancellationToken);
+        Assert.IsTrue(SpinWait.SpinUntil(() => collector.SwapWaitsForRound || swap.IsCompleted, TimeSpan.FromSeconds(30)));
+        if (lastThreadArrives)
+        {
+            Sample(3, 2_000);
+        }
+
+        Sample(1, 2_001);
+        Sample(2, 2_001);
+        var gap = await swap;
+        var wall = gap.Aggregators[0]!;
+
+        Assert.AreEqual(1, gap.Rounds);
+        Assert.AreEqual(1_901e6, gap.RoundsCoveredNanos, 1e5, "from the previous window's last round (99 ms) to this one (2,000 ms)");
+        CollectionAssert.AreEquivalent(
+            lastThreadArrives ? new[] { 1, 2, 3 } : [1, 2],
+            wall.Values.Keys.Select(k => k.ThreadId).ToArray(),
+            "one sample of each thread of the round, none of the next");
+        Assert.AreEqual(1, collector.Swap().Rounds, "the next round is the next interval's");
     }
 }
