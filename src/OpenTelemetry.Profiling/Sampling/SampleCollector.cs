@@ -30,7 +30,9 @@ internal sealed class SampleCollector
 
     private readonly Lock gate = new();
     private readonly Lock swapGate = new();
-    private readonly HashSet<int> ownThreads = [];
+    // The profiler's own threads by OS id, with the thread: the OS hands an ended thread's id to a new thread
+    // (once its ids wrap around), and an app thread given the id of a window's ended reader must be profiled.
+    private readonly Dictionary<int, Thread> ownThreads = [];
     private readonly ProfileType[] types;
     private readonly int maxStacks;
     private readonly InFlightSpans? inFlight;
@@ -97,12 +99,21 @@ internal sealed class SampleCollector
 
     public bool IsEnabled(ProfileType type) => Array.IndexOf(this.types, type) >= 0;
 
-    /// <summary>Excludes a thread of the profiler itself from profiles.</summary>
+    /// <summary>Excludes the calling thread, one of the profiler's own, from profiles while it runs.</summary>
     public void ExcludeThread(int osThreadId)
     {
         lock (this.gate)
         {
-            this.ownThreads.Add(osThreadId);
+            // Each sampling window's reader thread comes here: the ended ones are let go.
+            foreach (var (id, thread) in this.ownThreads)
+            {
+                if (!thread.IsAlive)
+                {
+                    this.ownThreads.Remove(id);
+                }
+            }
+
+            this.ownThreads[osThreadId] = Thread.CurrentThread;
         }
     }
 
@@ -111,7 +122,19 @@ internal sealed class SampleCollector
     {
         lock (this.gate)
         {
-            return this.ownThreads.Contains(osThreadId);
+            return this.IsOwn(osThreadId);
+        }
+    }
+
+    /// <summary>The number of the profiler's threads known to be its own (ended ones are let go at the next start).</summary>
+    internal int OwnThreadCount
+    {
+        get
+        {
+            lock (this.gate)
+            {
+                return this.ownThreads.Count;
+            }
         }
     }
 
@@ -324,7 +347,7 @@ internal sealed class SampleCollector
     private bool TryGetSpan(int threadId, long timestamp, out SpanKey span)
     {
         span = default;
-        if (this.ownThreads.Contains(threadId))
+        if (this.IsOwn(threadId))
         {
             return false;
         }
@@ -347,6 +370,10 @@ internal sealed class SampleCollector
 
         return true;
     }
+
+    // An ended thread's id is no longer the profiler's: samples it took before it ended are its work's anyway
+    // (each profiler thread runs as profiler work in its span history), later ones are of a new thread.
+    private bool IsOwn(int osThreadId) => this.ownThreads.TryGetValue(osThreadId, out var thread) && thread.IsAlive;
 
     private void CountRound(int threadId, long timestamp)
     {

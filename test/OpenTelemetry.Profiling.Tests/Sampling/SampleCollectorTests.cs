@@ -184,4 +184,43 @@ public sealed class SampleCollectorTests
             "one sample of each thread of the round, none of the next");
         Assert.AreEqual(1, collector.Swap().Rounds, "the next round is the next interval's");
     }
+
+    [TestMethod]
+    public void AProfilerThreadsId_IsLeftOutWhileItRuns_AndProfiledOnceItEnded()
+    {
+        // The OS gives an ended thread's id to a new thread once its ids wrap around (32,768 by default): an
+        // app thread that gets the id of an ended sampling window's reader must not vanish from the profiles.
+        var collector = new SampleCollector([ProfileType.Wall], 1_000);
+        const int ReusedId = 424_243;
+        using var excluded = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var reader = new Thread(() =>
+        {
+            collector.ExcludeThread(ReusedId);
+            excluded.Set();
+            release.Wait();
+        });
+        reader.Start();
+        Assert.IsTrue(excluded.Wait(TimeSpan.FromSeconds(30)));
+        long millisecond = Stopwatch.Frequency / 1000;
+        long start = Stopwatch.GetTimestamp();
+
+        collector.OnThreadSample(ReusedId, start, [0x1000], managed: false);
+        bool ownWhileRunning = collector.IsOwnThread(ReusedId);
+        long whileRunning = collector.Swap().Aggregators[0]!.SampleCount;
+        release.Set();
+        reader.Join();
+        collector.OnThreadSample(ReusedId, start + millisecond, [0x1000], managed: false);
+        long afterItEnded = collector.Swap().Aggregators[0]!.SampleCount;
+
+        Assert.IsTrue(ownWhileRunning);
+        Assert.AreEqual(0, whileRunning, "the profiler's own thread is left out");
+        Assert.IsFalse(collector.IsOwnThread(ReusedId), "the native sampler arms a timer for the thread now holding the id");
+        Assert.AreEqual(1, afterItEnded, "the thread now holding the id is profiled");
+
+        var next = new Thread(() => collector.ExcludeThread(ReusedId + 1));
+        next.Start();
+        next.Join();
+        Assert.AreEqual(1, collector.OwnThreadCount, "ended threads are let go when the next one starts: one per window would pile up");
+    }
 }
