@@ -22,10 +22,13 @@ public sealed class EventPipeSessionRunnerTests
             bufferSizeMB: 4,
             new ThrowingHandler(),
             id => { lock (excluded) { excluded.Add(id); } });
-        Thread.Sleep(500);
-        Assert.IsTrue(runner.Stop(TimeSpan.FromSeconds(5)), "the reader thread ended instead of taking the process down");
 
-        Assert.IsTrue(listener.Messages.Any(f => f.Contains("handler bug", StringComparison.Ordinal)), "the failure is reported through self-diagnostics");
+        // The first event arrives with the runtime's first flush; a failure after Stop is not reported (the
+        // stream is ending), so wait for the report rather than a fixed time.
+        Assert.IsTrue(
+            SpinWait.SpinUntil(() => listener.Messages.Any(f => f.Contains("handler bug", StringComparison.Ordinal)), TimeSpan.FromSeconds(30)),
+            "the failure is reported through self-diagnostics");
+        Assert.IsTrue(runner.Stop(TimeSpan.FromSeconds(5)), "the reader thread ended instead of taking the process down");
         lock (excluded)
         {
             Assert.AreEqual(1, excluded.Count, "the reader thread excluded itself from profiles");
