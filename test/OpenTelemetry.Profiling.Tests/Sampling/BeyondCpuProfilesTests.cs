@@ -211,13 +211,20 @@ public sealed class BeyondCpuProfilesTests
     private static async Task<(ProfileBatch Batch, string SpanId)> Profile(ProfilingOptions options, Func<string> work)
     {
         options.ExportInterval = TimeSpan.FromMinutes(10);
-        using var profiler = new ContinuousProfiler(options, [], () => ResourceBuilder.CreateEmpty().Build());
-        Assert.IsTrue(profiler.Start());
-        await Task.Delay(300); // let the sessions start delivering
-        profiler.CollectInterval(); // start-up (rundown, JIT) slows the sampler's rounds: measure after it
-        string spanId = await Task.Run(work);
-        await Task.Delay(600); // events reach the consumer 100-300 ms after they happen
-        return (profiler.CollectInterval(), spanId);
+        var exporter = new CollectingExporter();
+        string spanId;
+        using (var profiler = new ContinuousProfiler(options, [exporter], () => ResourceBuilder.CreateEmpty().Build()))
+        {
+            Assert.IsTrue(profiler.Start());
+            await Task.Delay(300); // let the sessions start delivering
+            profiler.CollectInterval(); // start-up (rundown, JIT) slows the sampler's rounds: measure after it
+            spanId = await Task.Run(work);
+
+            // Events reach the consumer 100-300 ms after they happen, later on a busy machine: disposing stops
+            // every session once it has delivered all it holds, then exports the last interval.
+        }
+
+        return (exporter.Batches.Single(), spanId);
     }
 
     /// <summary>Sums a profile type's values over samples whose stack contains <paramref name="function"/>.</summary>
