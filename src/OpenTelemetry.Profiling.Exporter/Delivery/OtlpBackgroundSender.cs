@@ -26,6 +26,7 @@ internal sealed class OtlpBackgroundSender : IDisposable
     private readonly string endpoint;
     private readonly CancellationTokenSource stop = new();
     private readonly Thread thread;
+    private readonly ManualResetEventSlim marked = new();
     private readonly Lock resultGate = new();
 
     // Hands requests over between the thread and a Shutdown that stopped waiting for it, so each request is
@@ -69,7 +70,11 @@ internal sealed class OtlpBackgroundSender : IDisposable
         }
     }
 
-    public void Start() => this.thread.Start();
+    public void Start()
+    {
+        this.thread.Start();
+        ProfilerThread.WaitUntilMarked(this.marked);
+    }
 
     /// <summary>
     /// Sends what is queued until the queue is empty or <paramref name="timeout"/> has passed, then abandons the
@@ -125,9 +130,10 @@ internal sealed class OtlpBackgroundSender : IDisposable
 
     private void Run()
     {
-        // The sender's own CPU and HTTP calls are the profiler's, not the application's.
-        OsThread.SetCurrentName(ProfilerThread.OsName("sender"));
+        // The sender's own CPU and HTTP calls are the profiler's, not the application's, from its first line.
         using var profilerWork = SpanTracker.EnterProfilerWork();
+        this.marked.Set();
+        OsThread.SetCurrentName(ProfilerThread.OsName("sender"));
         using var suppress = SuppressInstrumentationScope.Begin();
         var token = this.stop.Token;
         while (!token.IsCancellationRequested)

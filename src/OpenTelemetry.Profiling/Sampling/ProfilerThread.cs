@@ -20,11 +20,13 @@ internal static class ProfilerThread
     public static Thread Start(string name, Action<int> excludeThread, Action body, string? shortName = null)
     {
         string osName = OsName(shortName ?? name.ToLowerInvariant());
+        var marked = new ManualResetEventSlim();
         var thread = new Thread(() =>
         {
-            OsThread.SetCurrentName(osName);
             excludeThread(OsThread.CurrentId);
             using var scope = SpanTracker.EnterProfilerWork();
+            marked.Set();
+            OsThread.SetCurrentName(osName);
             body();
         })
         {
@@ -32,7 +34,22 @@ internal static class ProfilerThread
             Name = "OpenTelemetry.Profiling." + name,
         };
         thread.Start();
+        WaitUntilMarked(marked);
         return thread;
+    }
+
+    /// <summary>
+    /// Waits (a second at most) until a new profiler thread has marked itself as the profiler's: the native sampler
+    /// arms every thread that exists when it starts, and a thread the machine had not yet run would otherwise be
+    /// sampled in its first milliseconds (compiling its first methods) as the application's.
+    /// </summary>
+    public static void WaitUntilMarked(ManualResetEventSlim marked)
+    {
+        // Not disposed when the wait gives up: the thread still sets it (a slim event holds no OS handle here).
+        if (marked.Wait(TimeSpan.FromSeconds(1)))
+        {
+            marked.Dispose();
+        }
     }
 
     /// <summary>The name the operating system shows for a profiler thread: the prefix and the short name, cut to 15 characters.</summary>

@@ -40,4 +40,25 @@ public sealed class ProfilerThreadTests
         Assert.AreEqual("OpenTelemetry.Profiling.NativeSampler", seen["NativeSampler"].Managed, "the managed name stays whole");
         CollectionAssert.AreEquivalent(seen.Values.Select(v => v.Tid).ToArray(), excluded.ToArray());
     }
+
+    [TestMethod]
+    public void Start_ReturnsOnceTheThreadIsMarkedAsTheProfilers()
+    {
+        // The native sampler arms every thread that exists when it starts: a profiler thread the machine has not
+        // yet run must not then be sampled, in its first milliseconds, as the application's.
+        int excluded = 0;
+        using var release = new ManualResetEventSlim();
+        var thread = ProfilerThread.Start("Marked", id => Volatile.Write(ref excluded, id), () => release.Wait());
+        int id = Volatile.Read(ref excluded);
+        bool tracked = SpanTracker.TryGetHistory(id, out var history);
+        SpanKey state = default;
+        var lookup = tracked ? history!.TryGetStateAt(System.Diagnostics.Stopwatch.GetTimestamp(), out state) : SpanLookupResult.Lost;
+        release.Set();
+        Assert.IsTrue(thread.Join(TimeSpan.FromSeconds(10)));
+
+        Assert.AreNotEqual(0, id, "excluded by the time Start returned");
+        Assert.IsTrue(tracked, "its span history exists");
+        Assert.AreEqual(SpanLookupResult.Found, lookup);
+        Assert.IsTrue(state.IsProfilerWork, "marked as profiler work");
+    }
 }
