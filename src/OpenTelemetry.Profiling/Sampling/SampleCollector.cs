@@ -19,9 +19,10 @@ internal sealed class SampleCollector
 
     // The runtime writes a round's samples as it walks the threads and flushes its buffers every 100 ms, so a
     // flush can end inside a round and hand over its other samples 100 ms later. A swap waits this long at most
-    // for the round in progress to end, when samples came in lately (within FlowingTicks).
+    // for the round in progress to end, when samples came in lately (within FlowingTicks; a sampler that stopped
+    // says so with RoundsEnded).
     private static readonly long RoundWaitTicks = Stopwatch.Frequency / 2;
-    private static readonly long FlowingTicks = Stopwatch.Frequency / 4;
+    private static readonly long FlowingTicks = Stopwatch.Frequency;
 
     // Awaiting spans are looked for at most this often, each look counting the rounds since the last one: a
     // look walks every span in flight, and doing it at each round took the consumer a tenth of a core and
