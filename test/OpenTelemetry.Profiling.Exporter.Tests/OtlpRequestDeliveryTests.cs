@@ -251,8 +251,8 @@ public sealed class OtlpRequestDeliveryTests
         Assert.AreEqual(1, outcome.Attempts, "the one attempt used the whole deadline");
         Assert.IsTrue(outcome.ShouldRetryLater);
 
-        // The hanging collector is released only after this: a send that ignored the 400 ms deadline would still
-        // be waiting. The bound leaves a loaded machine seconds to cancel and unwind.
+        // The collector still hung when the stopwatch stopped: a send that ignored the 400 ms deadline would not
+        // have returned by then. The bound leaves a loaded machine seconds to cancel and unwind.
         Assert.IsTrue(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"took {stopwatch.Elapsed}");
     }
 
