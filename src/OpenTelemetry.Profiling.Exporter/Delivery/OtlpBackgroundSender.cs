@@ -1,4 +1,3 @@
-using OpenTelemetry.Profiling.Correlation;
 using OpenTelemetry.Profiling.Exporter.Diagnostics;
 using OpenTelemetry.Profiling.Exporter.Grpc;
 using OpenTelemetry.Profiling.Sampling;
@@ -25,8 +24,7 @@ internal sealed class OtlpBackgroundSender : IDisposable
     private readonly HeaderValueRedactor redactor;
     private readonly string endpoint;
     private readonly CancellationTokenSource stop = new();
-    private readonly Thread thread;
-    private readonly ManualResetEventSlim marked = new();
+    private Thread? thread;
     private readonly Lock resultGate = new();
 
     // Hands requests over between the thread and a Shutdown that stopped waiting for it, so each request is
@@ -51,11 +49,6 @@ internal sealed class OtlpBackgroundSender : IDisposable
         this.redactor = redactor;
         this.endpoint = OtlpProfileExporterEventSource.Redact(transport.RequestUri);
         this.delivery = new OtlpRequestDelivery(transport, policy, time, this.OnRetry);
-        this.thread = new Thread(this.Run)
-        {
-            IsBackground = true,
-            Name = "OpenTelemetry.Profiling.OtlpSender",
-        };
     }
 
     /// <summary>Gets the outcome of the last export call, for tests and diagnostics.</summary>
@@ -70,11 +63,8 @@ internal sealed class OtlpBackgroundSender : IDisposable
         }
     }
 
-    public void Start()
-    {
-        this.thread.Start();
-        ProfilerThread.WaitUntilMarked(this.marked);
-    }
+    /// <summary>Starts the sender thread, a profiler thread (marked as the profiler's work from its first line).</summary>
+    public void Start() => this.thread = ProfilerThread.Start("OtlpSender", static _ => { }, this.Run, "sender");
 
     /// <summary>
     /// Sends what is queued until the queue is empty or <paramref name="timeout"/> has passed, then abandons the
@@ -95,7 +85,7 @@ internal sealed class OtlpBackgroundSender : IDisposable
             this.stop.Cancel();
         }
 
-        bool exited = this.thread.Join(timeout + CancelGrace);
+        bool exited = this.thread?.Join(timeout + CancelGrace) ?? true;
 
         // A timer may fire late on a loaded machine; from here on the thread must see the cancellation.
         this.stop.Cancel();
@@ -119,21 +109,18 @@ internal sealed class OtlpBackgroundSender : IDisposable
     /// <summary>Releases the stop signal once the thread has ended; a thread still unwinding keeps it.</summary>
     public void Dispose()
     {
-        if (!this.thread.IsAlive)
+        if (this.thread is not { IsAlive: true })
         {
             this.stop.Dispose();
         }
     }
 
     /// <summary>Gets whether the sender thread has ended.</summary>
-    public bool HasEnded => !this.thread.IsAlive;
+    public bool HasEnded => this.thread is not { IsAlive: true };
 
     private void Run()
     {
-        // The sender's own CPU and HTTP calls are the profiler's, not the application's, from its first line.
-        using var profilerWork = SpanTracker.EnterProfilerWork();
-        this.marked.Set();
-        OsThread.SetCurrentName(ProfilerThread.OsName("sender"));
+        // The sender's own CPU and HTTP calls are the profiler's, not the application's (ProfilerThread marks it).
         using var suppress = SuppressInstrumentationScope.Begin();
         var token = this.stop.Token;
         while (!token.IsCancellationRequested)

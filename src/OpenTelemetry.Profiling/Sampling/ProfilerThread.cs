@@ -38,24 +38,24 @@ internal static class ProfilerThread
         return thread;
     }
 
+    /// <summary>The name the operating system shows for a profiler thread: the prefix and the short name, cut to 15 characters.</summary>
+    public static string OsName(string shortName)
+    {
+        string name = OsNamePrefix + shortName;
+        return name.Length <= 15 ? name : name[..15];
+    }
+
     /// <summary>
     /// Waits (a second at most) until a new profiler thread has marked itself as the profiler's: the native sampler
     /// arms every thread that exists when it starts, and a thread the machine had not yet run would otherwise be
     /// sampled in its first milliseconds (compiling its first methods) as the application's.
     /// </summary>
-    public static void WaitUntilMarked(ManualResetEventSlim marked)
+    private static void WaitUntilMarked(ManualResetEventSlim marked)
     {
         // Not disposed when the wait gives up: the thread still sets it (a slim event holds no OS handle here).
         if (marked.Wait(TimeSpan.FromSeconds(1)))
         {
             marked.Dispose();
         }
-    }
-
-    /// <summary>The name the operating system shows for a profiler thread: the prefix and the short name, cut to 15 characters.</summary>
-    public static string OsName(string shortName)
-    {
-        string name = OsNamePrefix + shortName;
-        return name.Length <= 15 ? name : name[..15];
     }
 }
